@@ -1,0 +1,1 @@
+"""Mock factories: a mock OAuth server, respx routes, Redis and data factories."""

@@ -1,0 +1,1 @@
+"""The reference server: a compact ASGI implementation of every proposal."""

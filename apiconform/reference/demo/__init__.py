@@ -1,0 +1,1 @@
+"""The demo app: controllers that exercise every feature (the probe API)."""

@@ -1,0 +1,61 @@
+"""Per-application configuration: typed, validated once, errors naming the app id."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network, IPv6Network
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
+
+from apiconform.errors import ConfigError
+
+
+class CacheConfig(BaseModel):
+    """Where an application's scoped cache keeps its entries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str | None = None
+    default_ttl: float | None = Field(default=None, gt=0)
+    max_entries: int = Field(default=10_000, gt=0)
+
+    @model_validator(mode="after")
+    def _redis_needs_url(self) -> CacheConfig:
+        if self.backend == "redis" and not self.redis_url:
+            raise ValueError("redis_url is required when backend is 'redis'")
+        return self
+
+
+class AppConfig(BaseModel):
+    """Settings of one application. Unknown keys are errors, so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    environment: Literal["development", "production", "test"] = "production"
+    drain_timeout: float = Field(default=10.0, ge=0)
+    trusted_proxies: list[IPv4Network | IPv6Network] = Field(default_factory=list)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    settings: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+def validate_config(app_id: str, raw: AppConfig | dict[str, Any] | None) -> AppConfig:
+    """Validate ``raw`` for application ``app_id``; a bad value raises :class:`ConfigError`
+    naming the app and every offending field."""
+    if isinstance(raw, AppConfig):
+        return raw
+    try:
+        return AppConfig.model_validate(raw or {})
+    except ValidationError as exc:
+        raise ConfigError(f"app {app_id!r}: invalid config: {describe(exc)}") from None
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per pydantic error, ``field.path: message``, joined by ``; ``."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "(root)"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
