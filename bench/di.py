@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TextIO
 
 from fastapi import FastAPI
 
@@ -121,9 +121,8 @@ def asgi_caller(app: Any, path: str) -> Callable[[], Awaitable[None]]:
     return call
 
 
-async def routes(n: int, repeats: int) -> dict[str, float]:
+async def routes(n: int, repeats: int, sink: TextIO) -> dict[str, float]:
     # the access log is rendered as in production but written to /dev/null
-    sink = open(os.devnull, "w")  # noqa: SIM115 - closed at the end
     configure_logging("json", stream=sink, level=os.environ.get("BENCH_LOG_LEVEL", "INFO"))
     app = ApplicationFactory.create(
         id="bench",
@@ -156,7 +155,6 @@ async def routes(n: int, repeats: int) -> dict[str, float]:
             samples[name].append(await aper_op(call, n, 1))
     results = {name: min(values) for name, values in samples.items()}
     await app.dispose()
-    sink.close()
     return results
 
 
@@ -204,7 +202,8 @@ def main() -> int:
         print(f"  {name:<46} {value:8.2f} us  ({value / direct:5.1f}x direct)")
 
     print("\nrequest handling (ASGI call, no network)")
-    timings = asyncio.run(routes(max(n // 4, 500), repeats))
+    with open(os.devnull, "w") as sink:
+        timings = asyncio.run(routes(max(n // 4, 500), repeats, sink))
     for name, value in timings.items():
         print(f"  {name:<46} {value:8.2f} us")
     names = list(timings)
