@@ -16,6 +16,8 @@ from apiconform.errors import ApiconformError
 
 COMMANDS = {
     "serve": "apiconform.reference.cli:serve",
+    "gate": "apiconform.gate.cli:gate",
+    "mock-oauth": "apiconform.mocks.oauth_server.cli:mock_oauth",
 }
 
 
