@@ -16,6 +16,8 @@ from apiconform.errors import ApiconformError
 
 COMMANDS = {
     "serve": "apiconform.reference.cli:serve",
+    "check": "apiconform.conformance.cli:check",
+    "catalog": "apiconform.spec.cli:catalog",
     "gate": "apiconform.gate.cli:gate",
     "mock-oauth": "apiconform.mocks.oauth_server.cli:mock_oauth",
 }

@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 
+import apiconform.spec
 from apiconform.spec import AREAS, Catalog, CatalogError, Level, Observed, load_catalog
 from apiconform.spec.catalog import ID_PATTERN, parse_catalog_file
-
-import apiconform.spec
 
 # the seven spec deltas, shipped with the package; the originals may sit beside the repo
 SPEC_ROOT = Path(apiconform.spec.__file__).parent / "sources"
@@ -104,7 +103,9 @@ scenario = "No cache leakage"
         ({"observed": "n/a"}, "an n/a requirement needs a reason"),
     ],
 )
-def test_malformed_entries_are_reported_with_file_and_id(fields: dict[str, str], message: str) -> None:
+def test_malformed_entries_are_reported_with_file_and_id(
+    fields: dict[str, str], message: str
+) -> None:
     values = {"id": "SCOPE-ISO-09", "level": "MUST", "observed": "http", **fields}
     with pytest.raises(CatalogError) as info:
         parse_catalog_file("custom.toml", ENTRY.format(**values))
@@ -113,12 +114,15 @@ def test_malformed_entries_are_reported_with_file_and_id(fields: dict[str, str],
 
 
 def test_invalid_toml_and_shapes_are_reported() -> None:
-    with pytest.raises(CatalogError, match="custom.toml: invalid TOML"):
+    with pytest.raises(CatalogError, match=r"custom\.toml: invalid TOML"):
         parse_catalog_file("custom.toml", "proposal = [")
     with pytest.raises(CatalogError, match=r"\[\[requirement\]\] must be an array"):
         parse_catalog_file("custom.toml", 'proposal = "x"\nrequirement = 3')
+    unknown = ENTRY.replace('proposal = "add-application-scopes"', 'proposal = "nope"')
     with pytest.raises(CatalogError, match="unknown proposal 'nope'"):
-        parse_catalog_file("custom.toml", ENTRY.replace("add-application-scopes\"\n[[", "nope\"\n[[").format(id="SCOPE-ISO-09", level="MUST", observed="http"))
+        parse_catalog_file(
+            "custom.toml", unknown.format(id="SCOPE-ISO-09", level="MUST", observed="http")
+        )
 
 
 def test_duplicate_ids_are_refused() -> None:

@@ -1,0 +1,189 @@
+"""The pytest plugin (entry point ``pytest11``): options, the ``requirement`` marker and the
+fixtures ``conformance``, ``target``, ``manifest`` and ``echo_server``.
+
+It is inert unless a ``--conformance-*`` option is given: a project's own test run only
+sees the marker registered. Run the suite with::
+
+    pytest --pyargs apiconform.conformance.suite --conformance-url=http://127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from apiconform.conformance.echo import EchoServer
+    from apiconform.conformance.evidence import TargetClient
+    from apiconform.conformance.manifest import Manifest
+    from apiconform.conformance.registry import Check
+    from apiconform.conformance.runner import ConformanceRun
+
+OPTIONS = ("url", "manifest", "report", "proposals", "level")
+RUN_KEY = pytest.StashKey["ConformanceRun"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "apiconform conformance suite")
+    group.addoption("--conformance-url", help="Base URL of a running target (external mode).")
+    group.addoption(
+        "--conformance-manifest", help="Manifest TOML of the target (managed or external)."
+    )
+    group.addoption(
+        "--conformance-report",
+        help="Directory for conformance.{json,junit.xml,md,html} written at the end.",
+    )
+    group.addoption("--conformance-proposals", help="Comma-separated proposals to check.")
+    group.addoption(
+        "--conformance-level",
+        choices=("must", "should", "may"),
+        help="Check requirements of this level and stronger (default: may, i.e. all).",
+    )
+
+
+def active(config: pytest.Config) -> bool:
+    return any(config.getoption(f"--conformance-{name}") for name in OPTIONS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "requirement(*ids): the conformance requirement ids (e.g. SCOPE-ISO-02) this test decides",
+    )
+
+
+def _build_run(config: pytest.Config) -> ConformanceRun:
+    from apiconform.conformance.cli import choose_manifest, parse_proposals
+    from apiconform.conformance.runner import ConformanceRun
+    from apiconform.spec import Level
+
+    manifest_file = config.getoption("--conformance-manifest")
+    manifest = choose_manifest(
+        config.getoption("--conformance-url"), Path(manifest_file) if manifest_file else None
+    )
+    level = Level((config.getoption("--conformance-level") or "may").upper())
+    proposals = parse_proposals(config.getoption("--conformance-proposals"))
+    return ConformanceRun(manifest, proposals=proposals, level=level)
+
+
+def selected_checks(config: pytest.Config) -> list[Check]:
+    """The checks deciding a requirement the options select (claims and mode are decided
+    when the run starts: such tests skip with the reason)."""
+    from apiconform.conformance.registry import all_checks
+
+    run = _build_run(config)
+    wanted = {r.id for r in run.requirements}
+    return [c for c in all_checks() if wanted & set(c.requirement_ids)]
+
+
+@pytest.fixture(scope="session")
+def conformance(request: pytest.FixtureRequest) -> Iterator[ConformanceRun]:
+    """The run: the target (started in managed mode), its services and the echo server."""
+    config = request.config
+    if not active(config):
+        pytest.fail(
+            "the conformance fixtures need --conformance-url, --conformance-manifest or "
+            "another --conformance-* option",
+            pytrace=False,
+        )
+    from apiconform.errors import ApiconformError
+
+    try:
+        run = _build_run(config).start()
+    except ApiconformError as exc:
+        pytest.fail(f"conformance target: {exc}", pytrace=False)
+    config.stash[RUN_KEY] = run
+    yield run
+    run.close()
+
+
+@pytest.fixture(scope="session")
+def manifest(conformance: ConformanceRun) -> Manifest:
+    return conformance.manifest
+
+
+@pytest.fixture(scope="session")
+def echo_server(conformance: ConformanceRun) -> EchoServer:
+    assert conformance.echo is not None
+    return conformance.echo
+
+
+@pytest.fixture
+def target(conformance: ConformanceRun) -> Iterator[TargetClient]:
+    """An httpx client bound to the target that records each exchange as evidence."""
+    from apiconform.conformance.evidence import TargetClient
+
+    with TargetClient(conformance.base_url) as client:
+        yield client
+
+
+def run_check_in_pytest(run: ConformanceRun, check: Check) -> None:
+    """Run ``check`` and turn its outcome into a pytest result. SHOULD/MAY failures are
+    shown as xfail: only a MUST failure fails the session, as with ``apiconform check``."""
+    from apiconform.conformance.report.model import Verdict
+    from apiconform.spec import load_catalog
+
+    reason = run.why_not(check)
+    if reason is not None:
+        pytest.skip(reason)
+    outcome = run.run_check(check)
+    if outcome.verdict is Verdict.SKIP:
+        pytest.skip(outcome.message)
+    if outcome.verdict is Verdict.FAIL:
+        levels = {load_catalog().get(rid).level.value for rid in check.requirement_ids}
+        if "MUST" not in levels:
+            pytest.xfail(f"{'/'.join(sorted(levels))} not met: {outcome.message}")
+        pytest.fail(outcome.message, pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    """Record the outcome of a user's own test marked ``requirement`` in the run's report."""
+    result = yield
+    report = result.get_result()
+    run = item.config.stash.get(RUN_KEY, None)
+    marker = item.get_closest_marker("requirement")
+    if run is None or marker is None or "conformance_check" in getattr(item, "fixturenames", ()):
+        return
+    if report.when == "call" or (report.when == "setup" and report.skipped):
+        from apiconform.conformance.report.model import CheckOutcome, Verdict
+
+        verdict = (
+            Verdict.PASS if report.passed else Verdict.SKIP if report.skipped else Verdict.FAIL
+        )
+        run.outcomes.append(
+            CheckOutcome(
+                check=item.nodeid,
+                requirement_ids=tuple(marker.args),
+                verdict=verdict,
+                message=str(report.longrepr)[:2000] if report.failed else "",
+                duration_ms=round(report.duration * 1000, 1),
+            )
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    run = session.config.stash.get(RUN_KEY, None)
+    directory = session.config.getoption("--conformance-report")
+    if run is None or not directory:
+        return
+    from apiconform.conformance.report import write_reports
+
+    report = run.report()
+    written = write_reports(report, Path(directory))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        from apiconform.conformance.report.markdown import summary_rows
+
+        reporter.write_sep("-", "conformance")
+        for proposal, passed, failed, skipped, not_claimed in summary_rows(report):
+            reporter.write_line(
+                f"{proposal}: {passed} passed, {failed} failed, {skipped} skipped, "
+                f"{not_claimed} not claimed"
+            )
+        reporter.write_line(f"reports written to {written[0].parent}/")
