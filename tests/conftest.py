@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -12,6 +14,10 @@ import pytest
 from apiconform.mocks.redis import RedisHandle, redis_client
 from apiconform.reference.kernel import AppRegistry
 from apiconform.reference.kernel.logging import configure_logging
+from apiconform.reference.store.database import Database
+
+# pytester for the plugin tests; the mocks' plugin, as a user would enable it
+pytest_plugins = ["pytester", "apiconform.mocks.pytest"]
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +60,21 @@ def logs() -> Iterator[LogCapture]:
     setup = configure_logging("json", stream=stream, level="DEBUG")
     yield LogCapture(stream)
     setup.restore()
+
+
+@pytest.fixture
+async def database_config() -> AsyncIterator[dict[str, str]]:
+    """App database config: PostgreSQL (a schema of its own, dropped afterwards) when
+    ``DATABASE_URL`` is set, else a private in-memory SQLite database."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield {}
+        return
+    schema = f"apiconform_test_{secrets.token_hex(6)}"
+    yield {"url": url, "schema_name": schema}
+    database = Database(url, schema=schema)
+    await database.drop_schema()
+    await database.aclose()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from apiconform.conformance.echo import EchoServer
 from apiconform.conformance.evidence import Recorder, TargetClient
 from apiconform.conformance.manifest import Manifest
+from apiconform.conformance.proxy import FaultProxy
 from apiconform.conformance.registry import CheckSkipped
 from apiconform.conformance.services import DatabaseService, RedisService
 from apiconform.conformance.target import Instance, ManagedTarget
@@ -28,6 +29,8 @@ class CheckContext:
     echo: EchoServer | None = None
     redis: RedisService | None = None
     database: DatabaseService | None = None
+    redis_proxy: FaultProxy | None = None
+    database_proxy: FaultProxy | None = None
     _clients: list[TargetClient] = field(default_factory=list)
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 
@@ -19,7 +19,16 @@ from apiconform.spec import PROPOSALS
 
 # Placeholders a start command (and the URLs in a manifest) may use.
 START_PLACEHOLDERS = frozenset(
-    {"port", "python", "redis_url", "database_url", "oauth_mock_url", "echo_url"}
+    {
+        "port",
+        "python",
+        "manifest_dir",
+        "redis_url",
+        "database_url",
+        "oauth_mock_url",
+        "echo_url",
+        "echo_netloc",
+    }
 )
 MAX_PORTS = 16
 
@@ -102,6 +111,63 @@ class ObservabilityProbes(_Section):
     metrics: str = "/metrics"
 
 
+ERROR_KINDS = (
+    "bad-request",
+    "unauthorized",
+    "forbidden",
+    "not-found",
+    "conflict",
+    "validation",
+    "internal",
+    "unavailable",
+)
+
+
+def _invalid_body() -> dict[str, JsonValue]:
+    return {"email": "nope", "age": 7, "address": {"zip": "1"}}
+
+
+def _create_body() -> dict[str, JsonValue]:
+    return {"name": "Conformance", "email": "{unique}@example.org"}
+
+
+class ErrorsProbes(_Section):
+    """Probe routes of add-error-handling (the reference demo's by default)."""
+
+    environment: Literal["production", "development"] = "production"
+    development_url: str | None = None
+    triggers: dict[str, str] = Field(
+        default_factory=lambda: {k: f"/errors/raise/{k}" for k in ERROR_KINDS}
+    )
+    crash: str = "/errors/crash"
+    crash_secrets: list[str] = Field(
+        default_factory=lambda: ["hunter2-internal", "/srv/apiconform", "SELECT * FROM"]
+    )
+    validation: str = "/errors/validate"
+    invalid_body: dict[str, JsonValue] = Field(default_factory=_invalid_body)
+    invalid_fields: list[str] = Field(
+        default_factory=lambda: ["email", "age", "address.street", "address.zip"]
+    )
+    create: str = "/users"
+    create_body: dict[str, JsonValue] = Field(default_factory=_create_body)
+    database: str | None = "/errors/db"
+    degraded: str | None = "/errors/degraded"
+    dependency: str | None = "/errors/dependency"
+    body_limit: int = Field(default=10 * 1024 * 1024, gt=0)
+    webhook_path: str | None = None
+    webhook_secret: str | None = None
+    sentry_project: str | None = None
+
+    @model_validator(mode="after")
+    def _kinds(self) -> ErrorsProbes:
+        unknown = sorted(set(self.triggers) - set(ERROR_KINDS))
+        if unknown:
+            raise ValueError(
+                f"triggers: unknown kind {unknown[0]!r}; known: {', '.join(ERROR_KINDS)}"
+            )
+        return self
+
+
 class Manifest(_Section):
     """A whole manifest. ``source`` is the file it came from (for messages)."""
 
@@ -109,6 +175,7 @@ class Manifest(_Section):
     claims: list[str] = Field(default_factory=list)
     scopes: ScopesProbes = Field(default_factory=ScopesProbes)
     observability: ObservabilityProbes = Field(default_factory=ObservabilityProbes)
+    errors: ErrorsProbes = Field(default_factory=ErrorsProbes)
     source: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")

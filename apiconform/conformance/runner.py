@@ -7,10 +7,12 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from apiconform.conformance.context import CheckContext
 from apiconform.conformance.echo import EchoServer
 from apiconform.conformance.manifest import START_PLACEHOLDERS, Manifest, placeholders
+from apiconform.conformance.proxy import FaultProxy
 from apiconform.conformance.registry import Check, CheckFailed, CheckSkipped, all_checks
 from apiconform.conformance.report.model import CheckOutcome, Report, RequirementResult, Verdict
 from apiconform.conformance.services import DatabaseService, RedisService
@@ -49,6 +51,8 @@ class ConformanceRun:
         self.echo: EchoServer | None = None
         self.redis: RedisService | None = None
         self.database: DatabaseService | None = None
+        self.redis_proxy: FaultProxy | None = None
+        self.database_proxy: FaultProxy | None = None
         self._started_at = datetime.now(UTC)
         self._clock = time.monotonic()
 
@@ -73,15 +77,23 @@ class ConformanceRun:
             return self
         assert spec.start is not None
         used = placeholders(spec.start) & START_PLACEHOLDERS
-        values = {"echo_url": self.echo.url}
+        values = {
+            "echo_url": self.echo.url,
+            "echo_netloc": self.echo.url.removeprefix("http://"),
+            "manifest_dir": str(Path(self.manifest.source).parent) if self.manifest.source else ".",
+        }
         if "redis_url" in used:
             self.redis = RedisService().provide()
             if self.redis.url is None:
                 raise TargetError(f"the start command needs {{redis_url}}: {self.redis.reason}")
-            values["redis_url"] = self.redis.url
+            self.redis_proxy, values["redis_url"] = FaultProxy.for_url(self.redis.url)
+            self.redis_proxy.start()
         if "database_url" in used:
             self.database = DatabaseService().provide()
             values["database_url"] = self.database.url
+            if self.database.kind != "sqlite":  # a networked database: route it to cut it
+                self.database_proxy, values["database_url"] = FaultProxy.for_url(self.database.url)
+                self.database_proxy.start()
         self.target = ManagedTarget(spec, values)
         self.instance = self.target.start_instance()
         return self
@@ -89,6 +101,9 @@ class ConformanceRun:
     def close(self) -> None:
         if self.target is not None:
             self.target.stop_all()
+        for proxy in (self.redis_proxy, self.database_proxy):
+            if proxy is not None:
+                proxy.close()
         for service in (self.redis, self.database):
             if service is not None:
                 service.close()
@@ -139,6 +154,8 @@ class ConformanceRun:
             echo=self.echo,
             redis=self.redis,
             database=self.database,
+            redis_proxy=self.redis_proxy,
+            database_proxy=self.database_proxy,
         )
 
     def run_check(self, check: Check) -> CheckOutcome:

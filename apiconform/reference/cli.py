@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import tomllib
 from pathlib import Path
@@ -26,18 +27,50 @@ def load_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
+def parse_setting(text: str) -> dict[str, Any]:
+    """``a.b.c=value`` as ``{"a": {"b": {"c": value}}}``; the value is JSON when it parses
+    as JSON, else the plain string."""
+    key, sep, raw = text.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(part.isidentifier() for part in parts):
+        raise ConfigError(
+            f"--set {text!r}: use a dotted key and a value, e.g. errors.body_limit=1024"
+        )
+    try:
+        value: Any = json.loads(raw)
+    except ValueError:
+        value = raw
+    for part in reversed(parts):
+        value = {part: value}
+    return dict(value)
+
+
 def build_apps(
-    *, host: str | None, port: int | None, config: dict[str, Any], agents: int
+    *,
+    host: str | None,
+    port: int | None,
+    config: dict[str, Any],
+    agents: int,
+    database_url: str | None = None,
 ) -> list[Application]:
-    from apiconform.reference.demo.app import create_agents, create_demo_app
+    """The demo app, or ``agents`` agent apps; a config file's ``[agents.<name>]`` tables
+    hold values for one agent only."""
+    from apiconform.reference.demo.app import create_agents, create_demo_app, merge
 
     base = dict(config)
+    per_agent = base.pop("agents", {})
+    if not isinstance(per_agent, dict) or not all(isinstance(v, dict) for v in per_agent.values()):
+        raise ConfigError("config: [agents] must hold one table per agent, e.g. [agents.agent-0]")
     if host is not None:
         base["host"] = host
     if port is not None:
         base["port"] = port
+    if database_url:
+        base = merge(base, {"database": {"url": database_url}})
     if agents:
-        return create_agents(agents, base=base)
+        return create_agents(agents, base=base, overrides=per_agent)
+    if per_agent:
+        raise ConfigError("config: [agents] tables need --agents N")
     return [create_demo_app(config=base)]
 
 
@@ -75,14 +108,39 @@ async def run_until_signalled(apps: list[Application], stop: asyncio.Event | Non
     help="TOML file with the app config (host, port, environment, cache, settings, ...).",
 )
 @click.option(
+    "--database-url",
+    envvar="APICONFORM_DATABASE_URL",
+    default=None,
+    help="SQLAlchemy async URL (sqlite+aiosqlite:///..., postgresql+asyncpg://...); "
+    "default: an in-memory SQLite database per app.",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override one config value (dotted key, JSON value), e.g. --set environment=development.",
+)
+@click.option(
     "--agents",
     type=click.IntRange(0, 256),
     default=0,
     help="Run N agent-scoped apps on consecutive ports instead of one singleton app.",
 )
-def serve(host: str | None, port: int | None, config_file: Path | None, agents: int) -> None:
+def serve(
+    host: str | None,
+    port: int | None,
+    config_file: Path | None,
+    database_url: str | None,
+    settings: tuple[str, ...],
+    agents: int,
+) -> None:
     """Run the reference demo app until Ctrl-C or SIGTERM."""
+    from apiconform.reference.demo.app import merge
+
     configure_logging()
     config = load_config_file(config_file) if config_file else {}
-    apps = build_apps(host=host, port=port, config=config, agents=agents)
+    for setting in settings:
+        config = merge(config, parse_setting(setting))
+    apps = build_apps(host=host, port=port, config=config, agents=agents, database_url=database_url)
     asyncio.run(run_until_signalled(apps))

@@ -53,7 +53,7 @@ def test_managed_manifest_accepts_every_documented_placeholder(tmp_path: Path) -
 def test_the_reference_manifest_is_valid_and_managed() -> None:
     manifest = reference_manifest()
     assert manifest.target.managed
-    assert manifest.claims == ["add-application-scopes"]
+    assert manifest.claims == ["add-application-scopes", "add-error-handling"]
     assert len(manifest.scopes.apps) == 2
 
 

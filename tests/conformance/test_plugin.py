@@ -13,8 +13,6 @@ from apiconform.conformance.runner import ConformanceRun
 from apiconform.spec import load_catalog
 from tests.conformance.conftest import RunningDemo
 
-pytest_plugins = ["pytester"]
-
 
 @pytest.fixture(autouse=True)
 def _inner_ini(pytester: pytest.Pytester) -> None:

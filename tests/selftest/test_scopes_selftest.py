@@ -3,18 +3,12 @@ requirements it breaks, and every scope check must be failed by some variant."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from apiconform.conformance.cli import reference_manifest
-from apiconform.conformance.manifest import Manifest
 from apiconform.conformance.registry import all_checks
-from apiconform.conformance.report.model import Verdict
-from apiconform.conformance.runner import ConformanceRun
-from tests.selftest.variants import VARIANTS
+from tests.selftest.harness import failed_ids
+from tests.selftest.variants.scopes import SCOPE_VARIANTS
 
-ROOT = Path(__file__).resolve().parents[2]
 PROPOSAL = "add-application-scopes"
 
 EXPECTED_FAILURES: dict[str, set[str]] = {
@@ -35,38 +29,19 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
 }
 
 
-def variant_manifest(variant: str) -> Manifest:
-    manifest = reference_manifest()
-    claims = list(manifest.claims)
-    if variant.startswith("metrics-"):
-        claims.append("add-health-observability")
-    target = manifest.target.model_copy(
-        update={
-            "start": f"{{python}} -m tests.selftest.variants {variant} serve --agents 2 "
-            "--port {port}",
-            "cwd": str(ROOT),
-        }
-    )
-    return manifest.model_copy(update={"target": target, "claims": claims})
-
-
-def failed_ids(variant: str) -> tuple[set[str], dict[str, str]]:
-    with ConformanceRun(variant_manifest(variant), proposals=[PROPOSAL]) as run:
-        run.run_all()
-        report = run.report()
-    verdicts = {r.id: r.verdict for r in report.results}
-    reasons = {r.id: r.reason for r in report.results}
-    return {rid for rid, v in verdicts.items() if v is Verdict.FAIL}, reasons
+def failed(variant: str) -> tuple[set[str], dict[str, str]]:
+    extra = ("add-health-observability",) if variant.startswith("metrics-") else ()
+    return failed_ids(variant, PROPOSAL, extra)
 
 
 @pytest.mark.parametrize("variant", sorted(EXPECTED_FAILURES))
 def test_variant_fails_exactly_the_requirements_it_breaks(variant: str) -> None:
-    failed, reasons = failed_ids(variant)
-    assert failed == EXPECTED_FAILURES[variant], {rid: reasons[rid] for rid in failed}
+    failed_now, reasons = failed(variant)
+    assert failed_now == EXPECTED_FAILURES[variant], {rid: reasons[rid] for rid in failed_now}
 
 
 def test_every_variant_is_exercised() -> None:
-    assert set(EXPECTED_FAILURES) == set(VARIANTS)
+    assert set(EXPECTED_FAILURES) == set(SCOPE_VARIANTS)
 
 
 def test_every_scope_check_is_failed_by_some_variant() -> None:

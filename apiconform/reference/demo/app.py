@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from apiconform.errors import ConfigError
 from apiconform.reference.demo.controllers import (
     ScopesController,
     UsersController,
     agent_controller,
 )
-from apiconform.reference.demo.services import AppProbe, RequestProbe, TransientProbe, UserStore
+from apiconform.reference.demo.errors import Downstream, ErrorsController
+from apiconform.reference.demo.services import AppProbe, RequestProbe, TransientProbe, database
 from apiconform.reference.kernel import (
     AppConfig,
     Application,
@@ -18,9 +20,19 @@ from apiconform.reference.kernel import (
     AppScope,
     Provider,
 )
+from apiconform.reference.kernel.application import ProviderSpec
+from apiconform.reference.store.database import Database
+from apiconform.reference.store.users import UserRepository
 
-PROVIDERS = [RequestProbe, AppProbe, TransientProbe, UserStore]
-CONTROLLERS = [UsersController, ScopesController]
+PROVIDERS: list[ProviderSpec] = [
+    RequestProbe,
+    AppProbe,
+    TransientProbe,
+    Provider(Database, use=database, lifetime="singleton"),
+    UserRepository,
+    Downstream,
+]
+CONTROLLERS = [UsersController, ScopesController, ErrorsController]
 
 
 def create_demo_app(
@@ -45,22 +57,42 @@ def agent_name(index: int) -> str:
     return f"agent-{index}"
 
 
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override`` applied; nested tables merge key by key."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def create_agents(
     count: int,
     *,
     base: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
     registry: AppRegistry | None = None,
 ) -> list[Application]:
     """``count`` agent-scoped demo apps on consecutive ports from ``base["port"]``.
 
     Each has its own id (``agent:agent-<i>``), a route and a provider only it has, and
     ``settings.name`` set to its name, so isolation of routes, providers and config shows.
+    ``overrides`` maps an agent name to config values only that agent gets.
     """
     base = dict(base or {})
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - {agent_name(i) for i in range(count)})
+    if unknown:
+        raise ConfigError(
+            f"config for unknown agent {unknown[0]!r}: there are {count} agents, "
+            f"agent-0 to agent-{count - 1}"
+        )
     port = int(base.get("port", 8000))
     apps: list[Application] = []
     try:
-        _create_agents(apps, count, base, port, registry)
+        _create_agents(apps, count, base, overrides, port, registry)
     except BaseException:
         for app in apps:  # not started yet: unregistering releases them
             app.registry.unregister(app.id)
@@ -72,16 +104,16 @@ def _create_agents(
     apps: list[Application],
     count: int,
     base: dict[str, Any],
+    overrides: dict[str, dict[str, Any]],
     port: int,
     registry: AppRegistry | None,
 ) -> None:
     for index in range(count):
         name = agent_name(index)
-        config = {
-            **base,
-            "port": port + index if port else 0,
-            "settings": {**base.get("settings", {}), "name": name},
-        }
+        config = merge(
+            merge(base, {"port": port + index if port else 0, "settings": {"name": name}}),
+            overrides.get(name, {}),
+        )
         apps.append(
             ApplicationFactory.create(
                 id=f"agent:{name}",

@@ -5,17 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import Body, HTTPException, Path, Request, Response
+from fastapi import Body, Path, Query, Request, Response
 from pydantic import BaseModel, JsonValue
 
-from apiconform.reference.demo.services import (
-    AppProbe,
-    RequestProbe,
-    TransientProbe,
-    User,
-    UserIn,
-    UserStore,
-)
+from apiconform.reference.demo.services import AppProbe, RequestProbe, TransientProbe
+from apiconform.reference.errors.exceptions import NotFound
 from apiconform.reference.kernel import (
     Application,
     ScopedCache,
@@ -29,41 +23,48 @@ from apiconform.reference.kernel import (
 )
 from apiconform.reference.kernel.di import token_name
 from apiconform.reference.kernel.logging import get_logger
+from apiconform.reference.store.users import User, UserIn, UserRepository
 
+# ids are database integers: anything outside their range is a 422, not a driver error
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CacheKey = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 @controller("users")
 class UsersController:
-    def __init__(self, store: UserStore) -> None:
-        self.store = store
+    def __init__(self, users: UserRepository) -> None:
+        self.users = users
 
     @get("")
-    async def list_users(self) -> list[User]:
-        return await self.store.list()
+    async def list_users(
+        self,
+        limit: Annotated[int, Query(ge=1, le=100)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[User]:
+        return await self.users.list(limit, offset)
 
     @get("/{user_id}")
-    async def get_user(self, user_id: int) -> User:
-        user = await self.store.get(user_id)
+    async def get_user(self, user_id: UserId) -> User:
+        user = await self.users.get(user_id)
         if user is None:
-            raise HTTPException(404, f"user {user_id} not found")
+            raise NotFound(f"user {user_id} not found")
         return user
 
     @post("", status_code=201)
     async def create_user(self, data: UserIn) -> User:
-        return await self.store.create(data)
+        return await self.users.create(data)
 
     @put("/{user_id}")
-    async def replace_user(self, user_id: int, data: UserIn) -> User:
-        user = await self.store.replace(user_id, data)
+    async def replace_user(self, user_id: UserId, data: UserIn) -> User:
+        user = await self.users.replace(user_id, data)
         if user is None:
-            raise HTTPException(404, f"user {user_id} not found")
+            raise NotFound(f"user {user_id} not found")
         return user
 
     @delete("/{user_id}", status_code=204)
-    async def delete_user(self, user_id: int) -> Response:
-        if not await self.store.remove(user_id):
-            raise HTTPException(404, f"user {user_id} not found")
+    async def delete_user(self, user_id: UserId) -> Response:
+        if not await self.users.remove(user_id):
+            raise NotFound(f"user {user_id} not found")
         return Response(status_code=204)
 
 
@@ -141,7 +142,7 @@ class ScopesController:
         missing = object()
         value = await self.cache.get(key, missing)
         if value is missing:
-            raise HTTPException(404, f"no cache entry {key!r} in app {self.app.id!r}")
+            raise NotFound(f"no cache entry {key!r} in app {self.app.id!r}")
         return {"app_id": self.app.id, "key": key, "value": value}
 
     @post("/log")

@@ -20,15 +20,16 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from apiconform.errors import ApiconformError, ConfigError
+from apiconform.reference.errors.pipeline import ExceptionPipeline, reporters_from_config
 from apiconform.reference.kernel.cache import CacheBackend, RedisBackend, ScopedCache
 from apiconform.reference.kernel.config import AppConfig, validate_config
 from apiconform.reference.kernel.context import scope_context
 from apiconform.reference.kernel.controllers import build_router, controller_lifetime
 from apiconform.reference.kernel.di import Container, Lifetime, Token
 from apiconform.reference.kernel.logging import get_logger
-from apiconform.reference.kernel.middleware import RequestScopeMiddleware
 from apiconform.reference.kernel.registry import AppRegistry, DuplicateAppError
 from apiconform.reference.kernel.server import Server
+from apiconform.reference.kernel.stack import build_stack
 
 Hook = Callable[["Application"], Awaitable[None] | None]
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]{0,127}")
@@ -101,7 +102,9 @@ class Application:
         self._owns_cache_backend = owns_cache_backend
         self.logger = get_logger("apiconform.app", app_id=id, scope_id=self.scope_id)
         self.http = FastAPI(title=f"apiconform: {id}", redoc_url=None)
-        self.asgi: ASGIApp = RequestScopeMiddleware(self.http, application=self)
+        self.errors = ExceptionPipeline(self)
+        self.errors.reporters.extend(reporters_from_config(self))
+        self.asgi: ASGIApp = build_stack(self)
         self.controllers: list[type[Any]] = []
         self._server: Server | None = None
         self._on_start: list[Hook] = []
@@ -215,6 +218,7 @@ class Application:
             try:
                 await self.container.dispose()
                 await self._release_cache()
+                await self.errors.aclose()
             finally:
                 self.registry.unregister(self.id)
                 self.status = AppStatus.DISPOSED
@@ -252,11 +256,15 @@ class ApplicationFactory:
         config: AppConfig | dict[str, Any] | None = None,
         controllers: Sequence[type[Any]] = (),
         providers: Sequence[ProviderSpec] = (),
+        filters: Sequence[object] = (),
         registry: AppRegistry | None = None,
         parent: Application | None = None,
         cache_backend: CacheBackend | None = None,
     ) -> Application:
         """Create and register an application.
+
+        ``filters`` are global exception filters (instances, or classes resolved from the
+        app's container), tried before the built-in ones.
 
         Raises :class:`ConfigError` for an unknown scope, a malformed id or an invalid
         config (naming the app id and field), and :class:`DuplicateAppError` when the id, or
@@ -295,6 +303,7 @@ class ApplicationFactory:
             app.container.register_value(ScopedCache, app.cache)
             for provider in providers:
                 app.add_provider(provider)
+            app.errors.filters.extend(filters)
             for cls in controllers:
                 app.add_controller(cls)
         except BaseException:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 
 from apiconform.errors import ConfigError
 
@@ -27,6 +36,26 @@ class CacheConfig(BaseModel):
         return self
 
 
+class DatabaseConfig(BaseModel):
+    """The application's database; no URL means a private in-memory SQLite database."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    schema_name: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class ErrorsConfig(BaseModel):
+    """Error handling: the request body limit and where server errors are reported."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body_limit: int = Field(default=10 * 1024 * 1024, gt=0)
+    webhook_urls: list[AnyHttpUrl] = Field(default_factory=list)
+    webhook_secret: SecretStr | None = None
+    sentry_dsn: SecretStr | None = None
+
+
 class AppConfig(BaseModel):
     """Settings of one application. Unknown keys are errors, so typos do not pass silently."""
 
@@ -38,6 +67,8 @@ class AppConfig(BaseModel):
     drain_timeout: float = Field(default=10.0, ge=0)
     trusted_proxies: list[IPv4Network | IPv6Network] = Field(default_factory=list)
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    errors: ErrorsConfig = Field(default_factory=ErrorsConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     settings: dict[str, JsonValue] = Field(default_factory=dict)
 
 

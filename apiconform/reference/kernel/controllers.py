@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from apiconform.errors import ApiconformError
 from apiconform.reference.kernel.di import Lifetime, declared_lifetime
+from apiconform.reference.kernel.routing import CONTROLLER_ATTR, METHOD_ATTR, KernelRoute
 
 C = TypeVar("C", bound=type[Any])
 F = TypeVar("F", bound=Callable[..., Any])
@@ -115,7 +116,7 @@ def join_path(*parts: str) -> str:
 def build_router(cls: type[Any], *, path_prefix: str = "") -> APIRouter:
     """An APIRouter with one route per decorated method of controller ``cls``."""
     meta = controller_meta(cls)
-    router = APIRouter()
+    router = APIRouter(route_class=KernelRoute)
     for name, fn in _methods_in_definition_order(cls):
         for route in route_metas(fn):
             router.add_api_route(
@@ -191,4 +192,8 @@ def _build_endpoint(cls: type[Any], method: Callable[..., Any]) -> Callable[...,
         return_annotation=None if returns is type(None) else returns,
     )
     del endpoint.__wrapped__  # FastAPI must read the new signature, not the method's
+    # functools.wraps copied the method's attributes; say where the endpoint comes from so
+    # the route can find the method's and the controller's exception filters
+    setattr(endpoint, CONTROLLER_ATTR, cls)
+    setattr(endpoint, METHOD_ATTR, method)
     return endpoint

@@ -16,6 +16,7 @@ from apiconform.reference.kernel.context import correlation_context, scope_conte
 from apiconform.reference.kernel.controllers import CONTAINER_KEY
 from apiconform.reference.kernel.logging import get_logger
 from apiconform.reference.kernel.net import client_ip
+from apiconform.reference.kernel.routing import APP_KEY
 
 if TYPE_CHECKING:
     from apiconform.reference.kernel.application import Application
@@ -65,6 +66,7 @@ class RequestScopeMiddleware:
             scope_id, isolated=application.recreates_providers_per_request
         )
         scope[CONTAINER_KEY] = container
+        scope[APP_KEY] = application
         scope[CORRELATION_ID_KEY] = correlation_id
         scope[SCOPE_ID_KEY] = scope_id
         status = 0

@@ -13,8 +13,8 @@ def client(app: Application) -> httpx.AsyncClient:
 
 
 @pytest.fixture
-async def demo(registry: AppRegistry) -> Application:
-    app = create_demo_app(registry=registry)
+async def demo(registry: AppRegistry, database_config: dict[str, str]) -> Application:
+    app = create_demo_app(registry=registry, config={"database": database_config})
     yield app
     await app.dispose()
 
@@ -69,7 +69,7 @@ async def test_whoami_config_and_providers(demo: Application) -> None:
     assert who["correlation_id"] == "w1"
     assert who["scope_id"].startswith("scope:req:")
     assert config == {"app_id": "demo", "settings": {}}
-    assert "apiconform.reference.demo.services.UserStore" in providers["providers"]
+    assert "apiconform.reference.store.users.UserRepository" in providers["providers"]
 
 
 async def test_cache_probe_round_trip_and_key_validation(demo: Application) -> None:

@@ -1,16 +1,9 @@
-"""Deliberately broken variants of the reference demo, each with one defect.
-
-    python -m tests.selftest.variants <variant> serve --agents 2 --port 8000
-
-The self-test runs the conformance checks against each and asserts that exactly the
-requirements the defect breaks fail: a check no variant can fail would prove nothing.
-"""
+"""Variants of the demo that break add-application-scopes, one defect each."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import sys
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -208,7 +201,7 @@ def metrics_without_labels() -> None:
     demo_app.create_agents = _agents(extra_controllers=[UnlabelledMetrics])
 
 
-VARIANTS: dict[str, Callable[[], None]] = {
+SCOPE_VARIANTS: dict[str, Callable[[], None]] = {
     "shared-cache": shared_cache,
     "scoped-as-singleton": scoped_as_singleton,
     "transient-as-scoped": transient_as_scoped,
@@ -224,15 +217,3 @@ VARIANTS: dict[str, Callable[[], None]] = {
     "metrics-with-labels": metrics_with_labels,
     "metrics-without-labels": metrics_without_labels,
 }
-
-
-def main(argv: list[str]) -> int:
-    variant, *rest = argv
-    VARIANTS[variant]()
-    from apiconform.cli import main as cli_main
-
-    return cli_main(rest)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

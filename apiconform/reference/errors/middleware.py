@@ -1,0 +1,105 @@
+"""Pure-ASGI middleware of the error layer: the last-resort catcher and the body limit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from apiconform.reference.errors.pipeline import HANDLED_ATTR
+from apiconform.reference.kernel.logging import get_logger
+
+if TYPE_CHECKING:
+    from apiconform.reference.kernel.application import Application
+
+_log = get_logger("apiconform.errors")
+
+
+class ErrorMiddleware:
+    """Answers any exception that escapes the app with a problem. If the response had
+    already started, the exception is logged (unless the pipeline already did) and
+    re-raised, so the server aborts the connection: ending the body normally would pass a
+    truncated response off as complete."""
+
+    def __init__(self, app: ASGIApp, *, application: Application) -> None:
+        self.app = app
+        self.application = application
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                if not getattr(exc, HANDLED_ATTR, False):
+                    _log.error("error after the response started", error=repr(exc), exc_info=exc)
+                raise
+            request = Request(scope, receive)
+            response = await self.application.errors.handle(exc, request)
+            await response(scope, receive, send)
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while reading a body past the limit. A Starlette HTTPException, because
+    FastAPI turns any other exception raised while it reads a body into a 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body exceeds the limit of {limit} bytes.")
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over ``limit`` bytes with 413: a larger declared ``Content-Length`` before
+    anything is read; a chunked body while it streams, so it is never buffered whole."""
+
+    def __init__(self, app: ASGIApp, *, limit: int, application: Application) -> None:
+        self.app = app
+        self.limit = limit
+        self.application = application
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+        if declared is not None:
+            problem = self._check_declared(declared)
+            if problem is not None:
+                response = await self.application.errors.handle(problem, Request(scope))
+                await response(scope, receive, send)
+                return
+        received = 0
+        limit = self.limit
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    def _check_declared(self, raw: bytes) -> Exception | None:
+        text = raw.decode("latin-1").strip()
+        if not text.isdigit():
+            return StarletteHTTPException(400, "Content-Length is not a non-negative integer.")
+        if int(text) > self.limit:
+            return BodyTooLarge(self.limit)
+        return None

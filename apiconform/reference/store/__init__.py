@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy async engine, models and repositories."""
