@@ -2,7 +2,8 @@
 
 Start with :class:`MockOAuthServer` (over real HTTP), :class:`MockOAuthTransport` (in
 process, for httpx clients), the respx routes in :mod:`apiconform.mocks.respx`, or the
-pytest plugin :mod:`apiconform.mocks.pytest`. The README's "Mock OAuth server" section has the details.
+pytest plugin :mod:`apiconform.mocks.pytest`. The README's "Mock OAuth server" section has
+the details.
 """
 
 from __future__ import annotations
