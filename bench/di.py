@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from fastapi import FastAPI
 
+from apiconform.common.logs import configure_logging
 from apiconform.reference.kernel import (
     ApplicationFactory,
     AppRegistry,
@@ -27,7 +28,6 @@ from apiconform.reference.kernel import (
     controller,
     get,
 )
-from apiconform.reference.kernel.logging import configure_logging
 
 
 class Repo:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from apiconform.common.logs import configure_logging
 from apiconform.mocks.redis import RedisHandle, redis_client
 from apiconform.reference.kernel import AppRegistry
-from apiconform.reference.kernel.logging import configure_logging
 from apiconform.reference.store.database import Database
 
 # pytester for the plugin tests; the mocks' plugin, as a user would enable it

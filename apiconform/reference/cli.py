@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
+from apiconform.common.logs import configure_logging, get_logger
 from apiconform.errors import ConfigError
 from apiconform.reference.kernel import Application
-from apiconform.reference.kernel.logging import configure_logging, get_logger
 
 
 def load_config_file(path: Path) -> dict[str, Any]:

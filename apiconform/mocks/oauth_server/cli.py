@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
+from apiconform.common.logs import configure_logging, get_logger
+from apiconform.common.serving import Server
 from apiconform.mocks.oauth_server.app import MockOAuthApp
 from apiconform.mocks.oauth_server.config import build_config, load_config
 from apiconform.mocks.oauth_server.server import DRAIN_TIMEOUT
-from apiconform.reference.kernel.logging import configure_logging, get_logger
-from apiconform.reference.kernel.server import Server
 
 DEFAULT_PORT = 8484
 

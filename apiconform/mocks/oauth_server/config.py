@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from apiconform.common.validation import describe
 from apiconform.errors import ConfigError
 from apiconform.mocks.oauth_server.faults import Faults
-from apiconform.reference.kernel.config import describe
 
 ProviderName = Literal["google", "github", "facebook", "microsoft"]
 PROVIDERS: tuple[ProviderName, ...] = ("google", "github", "facebook", "microsoft")

@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from apiconform.common.validation import describe
 from apiconform.mocks.oauth_server.config import PROVIDERS
 from apiconform.mocks.oauth_server.context import MockContext
 from apiconform.mocks.oauth_server.faults import Faults
-from apiconform.reference.kernel.config import describe
 
 Index = Callable[[Request], dict[str, Any]]
 

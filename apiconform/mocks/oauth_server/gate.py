@@ -16,8 +16,8 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from apiconform.common.logs import get_logger
 from apiconform.mocks.oauth_server.context import MockContext
-from apiconform.reference.kernel.logging import get_logger
 
 Resolver = Callable[[Scope], "tuple[str, str | None] | None"]
 log = get_logger("apiconform.mocks.oauth")

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from apiconform.common.serving import Server
 from apiconform.mocks.oauth_server.app import MockOAuthApp, ProviderEndpoints
 from apiconform.mocks.oauth_server.config import MockOAuthConfig, ProviderName, build_config
 from apiconform.mocks.oauth_server.driver import complete_authorization
@@ -24,7 +25,6 @@ from apiconform.mocks.oauth_server.errors import MockOAuthError
 from apiconform.mocks.oauth_server.handle import MockHandle
 from apiconform.mocks.oauth_server.state import Clock
 from apiconform.mocks.oauth_server.transport import MockOAuthTransport, run_sync
-from apiconform.reference.kernel.server import Server
 
 # In-flight requests (an injected latency, say) get this long to finish at shutdown.
 DRAIN_TIMEOUT = 1.0

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Body, Path, Query, Request, Response
 from pydantic import BaseModel, JsonValue
 
+from apiconform.common.logs import get_logger
 from apiconform.reference.demo.services import AppProbe, RequestProbe, TransientProbe
 from apiconform.reference.errors.exceptions import NotFound
 from apiconform.reference.kernel import (
@@ -22,7 +23,6 @@ from apiconform.reference.kernel import (
     put,
 )
 from apiconform.reference.kernel.di import token_name
-from apiconform.reference.kernel.logging import get_logger
 from apiconform.reference.store.users import User, UserIn, UserRepository
 
 # ids are database integers: anything outside their range is a 422, not a driver error

@@ -12,10 +12,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar, cast
 
+from apiconform.common.logs import get_logger
 from apiconform.errors import ConfigError
 from apiconform.reference.errors.classify import is_failure
 from apiconform.reference.errors.exceptions import ServiceUnavailable
-from apiconform.reference.kernel.logging import get_logger
 
 P = ParamSpec("P")
 T = TypeVar("T")

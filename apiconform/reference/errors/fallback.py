@@ -14,11 +14,11 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 
+from apiconform.common.logs import get_logger
 from apiconform.errors import ConfigError
 from apiconform.reference.errors.classify import OncePerInterval, error_summary, is_transient
 from apiconform.reference.errors.exceptions import ServiceUnavailable
 from apiconform.reference.kernel.context import get_current_application
-from apiconform.reference.kernel.logging import get_logger
 
 if TYPE_CHECKING:
     from apiconform.reference.kernel.application import Application

@@ -8,8 +8,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from apiconform.common.logs import get_logger
 from apiconform.reference.errors.pipeline import HANDLED_ATTR
-from apiconform.reference.kernel.logging import get_logger
 
 if TYPE_CHECKING:
     from apiconform.reference.kernel.application import Application

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
+from apiconform.common.logs import get_logger
 from apiconform.reference.errors.filters import (
     BUILTIN_FILTERS,
     AllExceptionsFilter,
@@ -25,7 +26,6 @@ from apiconform.reference.errors.problem import (
     debug_members,
     finish,
 )
-from apiconform.reference.kernel.logging import get_logger
 from apiconform.reference.kernel.net import client_ip
 
 if TYPE_CHECKING:

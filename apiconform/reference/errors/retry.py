@@ -12,9 +12,9 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from apiconform.common.logs import get_logger
 from apiconform.errors import ConfigError
 from apiconform.reference.errors.classify import error_summary, is_transient
-from apiconform.reference.kernel.logging import get_logger
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -7,13 +7,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from apiconform.common.logs import get_logger
 from apiconform.errors import ConfigError
 from apiconform.reference.errors.classify import (
     OncePerInterval,
     error_summary,
 )
 from apiconform.reference.errors.events import ErrorEvent
-from apiconform.reference.kernel.logging import get_logger
 
 _log = get_logger("apiconform.monitoring")
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from apiconform.common.logs import get_logger
 from apiconform.errors import ConfigError
 from apiconform.reference.errors.classify import (
     OncePerInterval,
@@ -22,7 +23,6 @@ from apiconform.reference.errors.classify import (
     is_transient,
 )
 from apiconform.reference.errors.events import ErrorEvent
-from apiconform.reference.kernel.logging import get_logger
 
 _log = get_logger("apiconform.monitoring")
 

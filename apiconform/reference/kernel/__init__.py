@@ -1,5 +1,6 @@
 """The reference kernel: applications in scopes, DI, controllers, context, logging, cache."""
 
+from apiconform.common.serving import PortInUseError, ServerError
 from apiconform.reference.kernel.application import (
     Application,
     ApplicationFactory,
@@ -29,7 +30,6 @@ from apiconform.reference.kernel.di import (
     service,
 )
 from apiconform.reference.kernel.registry import AppInfo, AppRegistry, DuplicateAppError
-from apiconform.reference.kernel.server import PortInUseError, ServerError
 
 __all__ = [
     "AppConfig",

@@ -19,6 +19,8 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from apiconform.common.logs import get_logger
+from apiconform.common.serving import Server
 from apiconform.errors import ApiconformError, ConfigError
 from apiconform.reference.errors.pipeline import ExceptionPipeline, reporters_from_config
 from apiconform.reference.kernel.cache import CacheBackend, RedisBackend, ScopedCache
@@ -26,9 +28,7 @@ from apiconform.reference.kernel.config import AppConfig, validate_config
 from apiconform.reference.kernel.context import scope_context
 from apiconform.reference.kernel.controllers import build_router, controller_lifetime
 from apiconform.reference.kernel.di import Container, Lifetime, Token
-from apiconform.reference.kernel.logging import get_logger
 from apiconform.reference.kernel.registry import AppRegistry, DuplicateAppError
-from apiconform.reference.kernel.server import Server
 from apiconform.reference.kernel.stack import build_stack
 
 Hook = Callable[["Application"], Awaitable[None] | None]

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from apiconform.common.validation import describe
 from apiconform.errors import ConfigError
 
 
@@ -81,12 +82,3 @@ def validate_config(app_id: str, raw: AppConfig | dict[str, Any] | None) -> AppC
         return AppConfig.model_validate(raw or {})
     except ValidationError as exc:
         raise ConfigError(f"app {app_id!r}: invalid config: {describe(exc)}") from None
-
-
-def describe(exc: ValidationError) -> str:
-    """One line per pydantic error, ``field.path: message``, joined by ``; ``."""
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "(root)"
-        parts.append(f"{where}: {error['msg']}")
-    return "; ".join(parts)

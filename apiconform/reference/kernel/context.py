@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from structlog.contextvars import bound_contextvars
+
 if TYPE_CHECKING:
     from apiconform.reference.kernel.application import Application
     from apiconform.reference.kernel.di import Container
@@ -57,7 +59,8 @@ def scope_context(
     ctx = ScopeContext(app, container or app.container, scope_id or app.scope_id)
     token = _current.set(ctx)
     try:
-        yield ctx
+        with bound_contextvars(app_id=app.id, scope_id=ctx.scope_id):  # for the log lines
+            yield ctx
     finally:
         _current.reset(token)
 
@@ -66,7 +69,8 @@ def scope_context(
 def correlation_context(correlation_id: str) -> Iterator[str]:
     token = _correlation.set(correlation_id)
     try:
-        yield correlation_id
+        with bound_contextvars(correlation_id=correlation_id):
+            yield correlation_id
     finally:
         _correlation.reset(token)
 

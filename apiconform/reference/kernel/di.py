@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar, cast
 
+from apiconform.common.logs import get_logger
 from apiconform.errors import ApiconformError
-from apiconform.reference.kernel.logging import get_logger
 
 T = TypeVar("T")
 Token = type[Any] | str

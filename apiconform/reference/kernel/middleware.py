@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from apiconform.common.logs import get_logger
 from apiconform.reference.kernel.context import correlation_context, scope_context
 from apiconform.reference.kernel.controllers import CONTAINER_KEY
-from apiconform.reference.kernel.logging import get_logger
 from apiconform.reference.kernel.net import client_ip
 from apiconform.reference.kernel.routing import APP_KEY
 

@@ -8,10 +8,10 @@ import time
 import httpx
 import pytest
 
+from apiconform.common import serving as kernel_server
+from apiconform.common.serving import PortInUseError, ServerError
 from apiconform.mocks.oauth_server import MockOAuthError, MockOAuthServer, running_mock_oauth
 from apiconform.mocks.oauth_server.pkce import s256
-from apiconform.reference.kernel import server as kernel_server
-from apiconform.reference.kernel.server import PortInUseError, ServerError
 from tests.mocks.harness import REDIRECT, new_verifier, query
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from apiconform.common.logs import configure_logging
+from apiconform.common.serving import ServerError, free_port
 from apiconform.errors import ConfigError
 from apiconform.reference.kernel import (
     AppConfig,
@@ -28,8 +30,6 @@ from apiconform.reference.kernel import (
     get,
     get_current_application,
 )
-from apiconform.reference.kernel.logging import configure_logging
-from apiconform.reference.kernel.server import ServerError, free_port
 from tests.conftest import LogCapture
 
 

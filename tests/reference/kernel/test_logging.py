@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
+from apiconform.common.logs import REDACTED, configure_logging, get_logger
 from apiconform.errors import ConfigError
 from apiconform.reference.kernel import ApplicationFactory, AppRegistry
 from apiconform.reference.kernel.context import correlation_context, scope_context
-from apiconform.reference.kernel.logging import REDACTED, configure_logging, get_logger
 from tests.conftest import LogCapture
 
 

@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
+from apiconform.common.logs import get_logger
 from apiconform.reference.kernel import (
     Application,
     ApplicationFactory,
@@ -15,7 +16,6 @@ from apiconform.reference.kernel import (
     get_correlation_id,
     service,
 )
-from apiconform.reference.kernel.logging import get_logger
 from tests.conftest import LogCapture
 
 closed: list[str] = []

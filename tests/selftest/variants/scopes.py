@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -10,6 +11,9 @@ from typing import Annotated, Any
 from fastapi import Body, Request
 from fastapi.responses import PlainTextResponse
 
+from apiconform.common import logs as kernel_logging
+from apiconform.common import serving as kernel_server
+from apiconform.common.serving import ServerError
 from apiconform.reference.demo import app as demo_app
 from apiconform.reference.demo import controllers, services
 from apiconform.reference.demo.controllers import LogLine
@@ -25,11 +29,9 @@ from apiconform.reference.kernel import (
     get_current_scope,
 )
 from apiconform.reference.kernel import cache as kernel_cache
-from apiconform.reference.kernel import logging as kernel_logging
+from apiconform.reference.kernel import context as kernel_context
 from apiconform.reference.kernel import middleware as kernel_middleware
-from apiconform.reference.kernel import server as kernel_server
 from apiconform.reference.kernel.di import _SERVICE_ATTR
-from apiconform.reference.kernel.server import ServerError
 
 Agents = Callable[..., list[Application]]
 
@@ -111,8 +113,9 @@ def shared_config() -> None:
 
 
 def no_log_context() -> None:
-    """Log lines without app_id, scope_id and correlation_id."""
-    kernel_logging.add_scope_fields = lambda _, __, event: event
+    """Log lines without app_id, scope_id and correlation_id: the scope is not bound to the
+    logging context."""
+    kernel_context.bound_contextvars = lambda **fields: contextlib.nullcontext()
 
 
 def lost_task_context() -> None:

@@ -2,8 +2,8 @@
 
 Every line carries ``timestamp`` (ISO 8601, UTC), ``level``, ``message``, ``logger``,
 ``app_id``, ``scope_id`` and ``correlation_id`` plus any bound fields. The scope fields come
-from :mod:`contextvars`, so lines written by tasks a request spawned carry that request's
-ids. Standard-library records (uvicorn's, say) go through the same pipeline.
+from structlog's context variables, so lines written by tasks a request spawned carry that
+request's ids. Standard-library records (uvicorn's, say) go through the same pipeline.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from apiconform.errors import ConfigError
-from apiconform.reference.kernel.context import get_correlation_id, get_current_scope
 
 LogFormat = Literal["json", "console"]
 
@@ -42,12 +41,15 @@ SECRET_KEYS = frozenset(
 REDACTED = "[redacted]"
 
 
+SCOPE_FIELDS = ("app_id", "scope_id", "correlation_id")
+
+
 def add_scope_fields(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
-    """Add ``app_id``, ``scope_id`` and ``correlation_id`` unless bound explicitly."""
-    scope = get_current_scope()
-    event.setdefault("app_id", scope.app.id if scope is not None else None)
-    event.setdefault("scope_id", scope.scope_id if scope is not None else None)
-    event.setdefault("correlation_id", get_correlation_id())
+    """Every line has ``app_id``, ``scope_id`` and ``correlation_id``: bound to the logger,
+    bound to the context (the reference kernel binds them per application and request with
+    :func:`structlog.contextvars.bound_contextvars`), or null."""
+    for key in SCOPE_FIELDS:
+        event.setdefault(key, None)
     return event
 
 

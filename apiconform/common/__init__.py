@@ -1,0 +1,1 @@
+"""Infrastructure the parts share: serving an ASGI app, structured logs, config messages."""
