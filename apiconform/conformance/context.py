@@ -31,6 +31,7 @@ class CheckContext:
     database: DatabaseService | None = None
     redis_proxy: FaultProxy | None = None
     database_proxy: FaultProxy | None = None
+    oauth_mock_url: str | None = None
     _clients: list[TargetClient] = field(default_factory=list)
 
     @property

@@ -11,13 +11,30 @@ from pathlib import Path
 
 from apiconform.conformance.context import CheckContext
 from apiconform.conformance.echo import EchoServer
-from apiconform.conformance.manifest import START_PLACEHOLDERS, Manifest, placeholders
+from apiconform.conformance.manifest import (
+    START_PLACEHOLDERS,
+    Manifest,
+    TargetSpec,
+    placeholders,
+)
 from apiconform.conformance.proxy import FaultProxy
 from apiconform.conformance.registry import Check, CheckFailed, CheckSkipped, all_checks
 from apiconform.conformance.report.model import CheckOutcome, Report, RequirementResult, Verdict
 from apiconform.conformance.services import DatabaseService, RedisService
 from apiconform.conformance.target import Instance, ManagedTarget, TargetError
 from apiconform.spec import Level, Observed, Requirement, load_catalog
+
+
+def start_oauth_mock() -> ManagedTarget:
+    """The mock OAuth server (``apiconform mock-oauth``) as a process of its own, on a free
+    loopback port, approving every consent: the suite talks to it over HTTP only."""
+    spec = TargetSpec(
+        start="{python} -m apiconform.cli mock-oauth --port {port} --auto-approve",
+        ready_path="/",
+    )
+    mock = ManagedTarget(spec, {})
+    mock.start_instance()
+    return mock
 
 
 class ConformanceRun:
@@ -53,6 +70,7 @@ class ConformanceRun:
         self.database: DatabaseService | None = None
         self.redis_proxy: FaultProxy | None = None
         self.database_proxy: FaultProxy | None = None
+        self.oauth_mock: ManagedTarget | None = None
         self._started_at = datetime.now(UTC)
         self._clock = time.monotonic()
 
@@ -88,6 +106,9 @@ class ConformanceRun:
                 raise TargetError(f"the start command needs {{redis_url}}: {self.redis.reason}")
             self.redis_proxy, values["redis_url"] = FaultProxy.for_url(self.redis.url)
             self.redis_proxy.start()
+        if "oauth_mock_url" in used:
+            self.oauth_mock = start_oauth_mock()
+            values["oauth_mock_url"] = self.oauth_mock.instances[0].base_url
         if "database_url" in used:
             self.database = DatabaseService().provide()
             values["database_url"] = self.database.url
@@ -99,8 +120,9 @@ class ConformanceRun:
         return self
 
     def close(self) -> None:
-        if self.target is not None:
-            self.target.stop_all()
+        for managed in (self.target, self.oauth_mock):
+            if managed is not None:
+                managed.stop_all()
         for proxy in (self.redis_proxy, self.database_proxy):
             if proxy is not None:
                 proxy.close()
@@ -156,6 +178,7 @@ class ConformanceRun:
             database=self.database,
             redis_proxy=self.redis_proxy,
             database_proxy=self.database_proxy,
+            oauth_mock_url=self.oauth_mock.instances[0].base_url if self.oauth_mock else None,
         )
 
     def run_check(self, check: Check) -> CheckOutcome:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from apiconform.conformance import registry
 from apiconform.conformance.context import CheckContext
-from apiconform.conformance.manifest import default_manifest
+from apiconform.conformance.manifest import default_manifest, parse_manifest
 from apiconform.conformance.registry import (
     Check,
     CheckFailed,
@@ -204,3 +206,41 @@ def test_every_http_or_process_requirement_has_a_check() -> None:
 
 def test_check_failed_is_an_assertion() -> None:
     assert issubclass(CheckFailed, AssertionError)
+
+
+ECHO_ARG_TARGET = """
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+port, oauth = int(sys.argv[1]), sys.argv[2]
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(oauth.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+"""
+
+
+def test_managed_target_gets_a_running_oauth_mock(tmp_path: Path) -> None:
+    script = tmp_path / "target.py"
+    script.write_text(ECHO_ARG_TARGET)
+    manifest = parse_manifest(
+        {"target": {"start": f"{{python}} {script} {{port}} {{oauth_mock_url}}", "ready_path": "/"}}
+    )
+    with ConformanceRun(manifest) as run:
+        ctx = run.context()
+        assert ctx.oauth_mock_url is not None
+        assert httpx.get(run.base_url).text == ctx.oauth_mock_url  # the target got the URL
+        discovery = httpx.get(f"{ctx.oauth_mock_url}/google/.well-known/openid-configuration")
+        assert discovery.json()["issuer"] == f"{ctx.oauth_mock_url}/google"
+        mock = run.oauth_mock
+    assert mock is not None
+    assert mock.instances[0].returncode is not None  # stopped with the run
