@@ -15,6 +15,7 @@ from collections.abc import MutableMapping
 from typing import Any, Literal, TextIO
 
 import structlog
+import structlog.tracebacks
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from apiconform.errors import ConfigError
@@ -141,11 +142,18 @@ def _pre_chain() -> list[Processor]:
     ]
 
 
+# Tracebacks as data, without the frames' local variables: a local may hold a token, a
+# password or a request body, and key-based redaction cannot see inside a traceback.
+_STRUCTURED_TRACEBACKS = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
+
+
 def _renderers(fmt: LogFormat) -> list[Processor]:
     if fmt == "console":
         return [structlog.dev.ConsoleRenderer(colors=False)]
     return [
-        structlog.processors.dict_tracebacks,
+        _STRUCTURED_TRACEBACKS,
         structlog.processors.EventRenamer("message"),
         order_keys,
         structlog.processors.JSONRenderer(),

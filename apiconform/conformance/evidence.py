@@ -2,24 +2,65 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from apiconform.common.logs import SECRET_KEYS
+
 EXCERPT = 2000
-# Never copy credentials into a report, whoever sent them.
-HIDDEN_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
+HIDDEN = "[hidden]"
+# Never copy credentials into a report, whoever sent them: headers, query parameters and
+# JSON members with these names are written as [hidden].
+HIDDEN_NAMES = SECRET_KEYS | {"proxy-authorization", "code", "code_verifier", "client_secret"}
 
 
 def _excerpt(data: bytes) -> str:
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict | list) and _hide(parsed):
+        data = json.dumps(parsed).encode()
     text = data[:EXCERPT].decode("utf-8", errors="replace")
     return text + (f"... [{len(data) - EXCERPT} more bytes]" if len(data) > EXCERPT else "")
 
 
+def _hide(value: Any) -> bool:
+    """Replace secret-named members in place; whether any was found."""
+    found = False
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if str(key).lower() in HIDDEN_NAMES and item is not None:
+                value[key], found = HIDDEN, True
+            else:
+                found = _hide(item) or found
+    elif isinstance(value, list):
+        for item in value:
+            found = _hide(item) or found
+    return found
+
+
 def _headers(headers: httpx.Headers) -> dict[str, str]:
-    return {k: ("[hidden]" if k.lower() in HIDDEN_HEADERS else v) for k, v in headers.multi_items()}
+    return {k: (HIDDEN if k.lower() in HIDDEN_NAMES else v) for k, v in headers.multi_items()}
+
+
+def _url(url: httpx.URL) -> str:
+    if not url.query:
+        return str(url)
+    params = [(k, HIDDEN if k.lower() in HIDDEN_NAMES else v) for k, v in url.params.multi_items()]
+    return str(url.copy_with(params=params))
+
+
+def _request_body(request: httpx.Request) -> str:
+    try:
+        content = request.content
+    except httpx.RequestNotRead:
+        return "[streamed body]"
+    return _excerpt(content) if content else ""
 
 
 @dataclass
@@ -82,9 +123,9 @@ class TargetClient:
         request = self._client.build_request(method, url, **kwargs)
         exchange = Exchange(
             method=request.method,
-            url=str(request.url),
+            url=_url(request.url),
             request_headers=_headers(request.headers),
-            request_body=_excerpt(request.content) if request.content else "",
+            request_body=_request_body(request),
         )
         self.recorder.exchanges.append(exchange)
         started = time.perf_counter()

@@ -7,6 +7,7 @@ reference demo's probe API, so a target that follows them writes little.
 
 from __future__ import annotations
 
+import shlex
 import string
 import tomllib
 from pathlib import Path
@@ -74,6 +75,12 @@ class TargetSpec(_Section):
                 )
             if "port" not in used:
                 raise ValueError("start: the command must take its port from {port}")
+            try:  # what the suite will do with it: split, then fill every placeholder
+                dummy = dict.fromkeys(allowed, "1")
+                for arg in shlex.split(self.start):
+                    arg.format(**dummy)
+            except ValueError as exc:
+                raise ValueError(f"start: cannot be read as a command: {exc}") from None
         return self
 
     @property
@@ -194,7 +201,11 @@ class Manifest(_Section):
 
     def with_base_url(self, url: str) -> Manifest:
         """The same manifest pointed at a running target (external mode)."""
-        target = self.target.model_copy(update={"base_url": url.rstrip("/"), "start": None})
+        data = {**self.target.model_dump(), "base_url": url.rstrip("/"), "start": None}
+        try:
+            target = TargetSpec.model_validate(data)
+        except ValidationError:
+            raise ConfigError(f"{url!r} is not an http(s) URL of a target") from None
         return self.model_copy(update={"target": target})
 
 

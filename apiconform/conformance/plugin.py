@@ -23,6 +23,21 @@ if TYPE_CHECKING:
     from apiconform.conformance.runner import ConformanceRun
 
 OPTIONS = ("url", "manifest", "report", "proposals", "level")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """With the plugin active, a ``requirement`` marker naming no catalog entry fails its
+    test: a typo would otherwise drop the result from the report unnoticed."""
+    marker = item.get_closest_marker("requirement")
+    if marker is None or not active(item.config):
+        return
+    from apiconform.spec import load_catalog
+
+    unknown = [rid for rid in marker.args if rid not in load_catalog()]
+    if unknown:
+        pytest.fail(f"unknown requirement id(s) {unknown} in @pytest.mark.requirement", False)
+
+
 RUN_KEY = pytest.StashKey["ConformanceRun"]()
 
 
@@ -150,21 +165,31 @@ def pytest_runtest_makereport(
     marker = item.get_closest_marker("requirement")
     if run is None or marker is None or "conformance_check" in getattr(item, "fixturenames", ()):
         return
-    if report.when == "call" or (report.when == "setup" and report.skipped):
-        from apiconform.conformance.report.model import CheckOutcome, Verdict
+    # the test's verdict: its call, or a setup that skipped or failed, or a teardown failure
+    decisive = (
+        report.when == "call"
+        or (report.when == "setup" and not report.passed)
+        or (report.when == "teardown" and report.failed)
+    )
+    if not decisive:
+        return
+    from apiconform.conformance.report.model import CheckOutcome, Verdict
+    from apiconform.spec import load_catalog
 
-        verdict = (
-            Verdict.PASS if report.passed else Verdict.SKIP if report.skipped else Verdict.FAIL
+    catalog = load_catalog()
+    known = tuple(rid for rid in marker.args if rid in catalog)
+    if not known:
+        return
+    verdict = Verdict.PASS if report.passed else Verdict.SKIP if report.skipped else Verdict.FAIL
+    run.outcomes.append(
+        CheckOutcome(
+            check=item.nodeid,
+            requirement_ids=known,
+            verdict=verdict,
+            message=f"{report.when}: {str(report.longrepr)[:2000]}" if report.failed else "",
+            duration_ms=round(report.duration * 1000, 1),
         )
-        run.outcomes.append(
-            CheckOutcome(
-                check=item.nodeid,
-                requirement_ids=tuple(marker.args),
-                verdict=verdict,
-                message=str(report.longrepr)[:2000] if report.failed else "",
-                duration_ms=round(report.duration * 1000, 1),
-            )
-        )
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -13,7 +13,19 @@ import socket
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
+from apiconform.conformance.services import ServiceError
+
 BUFFER = 64 * 1024
+DEFAULT_PORTS = {"postgresql": 5432, "postgres": 5432, "redis": 6379, "rediss": 6380}
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class FaultProxy:
@@ -31,12 +43,18 @@ class FaultProxy:
 
     @classmethod
     def for_url(cls, url: str) -> tuple[FaultProxy, str]:
-        """A proxy for the host and port of a service URL, and the URL through it."""
-        parts = urlsplit(url)
-        host, port = parts.hostname or "127.0.0.1", parts.port
+        """A proxy for the host and port of a service URL (the scheme's default port when it
+        names none), and the URL through it."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise ServiceError(f"cannot read the service URL {redact_url(url)}") from None
+        scheme = parts.scheme.split("+", 1)[0]
+        port = port or DEFAULT_PORTS.get(scheme)
         if port is None:
-            raise ValueError(f"{url}: the URL needs an explicit port to be proxied")
-        proxy = cls(host, port)
+            raise ServiceError(f"{redact_url(url)}: no port, and none is known for {scheme!r}")
+        proxy = cls(parts.hostname or "127.0.0.1", port)
         credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
         routed = parts._replace(netloc=f"{credentials}127.0.0.1:{proxy.port}")
         return proxy, urlunsplit(routed)

@@ -88,7 +88,15 @@ class ConformanceRun:
         return self.manifest.target.base_url.rstrip("/")
 
     def start(self) -> ConformanceRun:
-        """Start the echo server and, in managed mode, the services and the target."""
+        """Start the echo server and, in managed mode, the services and the target; if any
+        of them fails, what was started is stopped again."""
+        try:
+            return self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> ConformanceRun:
         self.echo = EchoServer().start()
         spec = self.manifest.target
         if not spec.managed:

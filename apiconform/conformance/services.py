@@ -21,18 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from apiconform.common.serving import free_port
 from apiconform.errors import ApiconformError
 from apiconform.mocks.docker import docker_available
 
 
 class ServiceError(ApiconformError):
     """A service could not be provided or controlled."""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_for_port(port: int, timeout: float) -> bool:
@@ -64,7 +59,7 @@ class RedisService:
         elif docker_available() and self._start_container():
             self.kind = "container"
         elif shutil.which("redis-server"):
-            self._port = _free_port()
+            self._port = free_port()
             self._spawn()
             self.url, self.kind = f"redis://127.0.0.1:{self._port}/0", "binary"
         else:
@@ -76,9 +71,12 @@ class RedisService:
             from testcontainers.community.redis import RedisContainer
         except ImportError:
             return False
-        self._container = RedisContainer("redis:7-alpine").start()
-        host = self._container.get_container_host_ip()
-        self.url = f"redis://{host}:{self._container.get_exposed_port(6379)}/0"
+        try:
+            self._container = RedisContainer("redis:7-alpine").start()
+            host = self._container.get_container_host_ip()
+            self.url = f"redis://{host}:{self._container.get_exposed_port(6379)}/0"
+        except Exception as exc:  # docker's own errors: a pull, a daemon, a port
+            raise ServiceError(f"cannot start a Redis container: {exc}") from None
         return True
 
     def _spawn(self) -> None:
@@ -163,8 +161,11 @@ class DatabaseService:
             from testcontainers.community.postgres import PostgresContainer
         except ImportError:
             return False
-        self._container = PostgresContainer("postgres:16-alpine", driver="asyncpg").start()
-        self.url = self._container.get_connection_url()
+        try:
+            self._container = PostgresContainer("postgres:16-alpine", driver="asyncpg").start()
+            self.url = self._container.get_connection_url()
+        except Exception as exc:  # docker's own errors: a pull, a daemon, a port
+            raise ServiceError(f"cannot start a PostgreSQL container: {exc}") from None
         return True
 
     def close(self) -> None:

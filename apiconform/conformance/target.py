@@ -6,6 +6,7 @@ Several instances of one target can run at once (distributed checks) and be rest
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -136,6 +137,8 @@ class Instance:
                 stdin=subprocess.DEVNULL,
                 env=self._env,
                 cwd=self.spec.cwd,
+                # its own process group: stopping it stops what it started (npm, sh -c ...)
+                start_new_session=True,
             )
         except OSError as exc:
             raise TargetError(f"cannot start {self.argv[0]!r}: {exc.strerror}") from None
@@ -192,17 +195,24 @@ class Instance:
 
     def stop(self) -> int | None:
         """SIGTERM, then SIGKILL if it has not ended within ``stop_timeout``."""
-        if self.proc is None or self.proc.poll() is not None:
-            self._join_readers()
-            return self.returncode
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(self.spec.stop_timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self._signal(signal.SIGTERM)
+            try:
+                self.proc.wait(self.spec.stop_timeout)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self.proc.wait(5)
+        # the group may outlive its leader (a child that ignored SIGTERM): end it too
+        self._signal(signal.SIGKILL)
         self._join_readers()
         return self.proc.returncode
+
+    def _signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
 
     def restart(self) -> Instance:
         self.stop()

@@ -96,6 +96,11 @@ def test_a_failing_must_requirement_exits_1(
     [
         (["check", "--proposals", "add-magic"], "unknown proposal 'add-magic'"),
         (["check", "--manifest", "/nonexistent.toml"], "cannot read manifest"),
+        (["check", "notaurl"], "<command line>: invalid manifest: target.base_url"),
+        (
+            ["check", "notaurl", "--manifest", "apiconform/reference/demo/manifest.toml"],
+            "'notaurl' is not an http(s) URL of a target",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

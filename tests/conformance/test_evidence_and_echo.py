@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -66,3 +68,26 @@ def test_transport_errors_are_recorded_and_raised() -> None:
     assert exchange.error is not None
     assert exchange.error.startswith("ConnectError")
     assert exchange.summary().endswith(exchange.error)
+
+
+def test_secrets_never_reach_the_evidence(echo: EchoServer) -> None:
+    echo.reply = b'{"access_token": "at-SECRET", "nested": [{"refresh_token": "rt-SECRET"}]}'
+    recorder = Recorder()
+    with TargetClient(echo.url, recorder) as client:
+        client.post(
+            "/token?code=code-SECRET&state=visible",
+            json={"password": "pw-SECRET", "user": "ada"},
+            headers={"X-Api-Key": "key-SECRET"},
+        )
+    [exchange] = recorder.exchanges
+    assert "SECRET" not in json.dumps(exchange.to_dict())
+    assert "state=visible" in exchange.url
+    assert json.loads(exchange.request_body) == {"password": "[hidden]", "user": "ada"}
+    assert exchange.request_headers["x-api-key"] == "[hidden]"
+
+
+def test_streamed_request_bodies_are_noted_not_read(echo: EchoServer) -> None:
+    recorder = Recorder()
+    with TargetClient(echo.url, recorder) as client:
+        client.post("/s", content=iter([b"a", b"b"]))
+    assert recorder.exchanges[0].request_body == "[streamed body]"

@@ -100,6 +100,18 @@ def test_users_own_marked_tests_count_in_the_report(
         @pytest.mark.requirement("SCOPE-DI-02")
         def test_broken(target):
             assert target.get("/nowhere").status_code == 200
+
+        @pytest.fixture
+        def broken_fixture():
+            raise RuntimeError("setup broke")
+
+        @pytest.mark.requirement("SCOPE-DI-03")
+        def test_setup_fails(broken_fixture):
+            pass
+
+        @pytest.mark.requirement("NOPE-XX-01")
+        def test_unknown_id():
+            pass
         """
     )
     manifest = running_demo.write_manifest(tmp_path / "target.toml")
@@ -109,12 +121,15 @@ def test_users_own_marked_tests_count_in_the_report(
         "-p",
         "no:cacheprovider",
     )
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=1, failed=1, errors=2)
+    result.stdout.re_match_lines([r".*unknown requirement id\(s\) \['NOPE-XX-01'\].*"])
     data = json.loads((tmp_path / "r" / "conformance.json").read_text())
     by_id = {r["id"]: r for r in data["requirements"]}
     assert by_id["SCOPE-HTTP-01"]["verdict"] == "pass"
     assert by_id["SCOPE-DI-02"]["verdict"] == "fail"
     assert by_id["SCOPE-DI-02"]["checks"][0]["check"].endswith("::test_broken")
+    assert by_id["SCOPE-DI-03"]["verdict"] == "fail"
+    assert by_id["SCOPE-DI-03"]["checks"][0]["message"].startswith("setup: ")
 
 
 def test_unreachable_managed_target_fails_the_fixture(

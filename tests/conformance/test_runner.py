@@ -172,8 +172,15 @@ def test_registration_rules(scratch_registry: list[str]) -> None:
     check("SCOPE-DI-01")(scratch_check)
     scratch_registry.append("test_runner.scratch_check")
     assert any(c.name == "test_runner.scratch_check" for c in all_checks())
+    check("SCOPE-DI-01")(scratch_check)  # its module imported again: replaces, not doubles
+    assert [c.name for c in all_checks()].count("test_runner.scratch_check") == 1
+
+    def other() -> None:
+        return None
+
+    other.__name__ = "scratch_check"  # another function claiming the same name
     with pytest.raises(RegistryError, match="registered twice"):
-        check("SCOPE-DI-01")(scratch_check)
+        check("SCOPE-DI-01")(other)  # type: ignore[arg-type]
 
 
 def test_every_check_names_catalogued_http_or_process_requirements() -> None:

@@ -188,3 +188,38 @@ def test_output_log_is_bounded_and_marks_survive_trimming() -> None:
     assert log.json_lines(mark) == [{"message": "after"}]
     assert OutputLine("stdout", "[1, 2]").json() is None
     assert OutputLine("stdout", "{broken").json() is None
+
+
+def test_stop_ends_the_whole_process_group(tmp_path: Path, script: Path) -> None:
+    # the manifest's command is a shell that starts the real server as its child
+    manifest = parse_manifest(
+        {
+            "target": {
+                # "; true" keeps the shell from exec-ing the server: it stays a grandchild
+                "start": f"sh -c '{sys.executable} {script} ok $0; true' {{port}}",
+                "ready_path": "/ready",
+                "stop_timeout": 2,
+            }
+        }
+    )
+    managed = ManagedTarget(manifest.target, {})
+    instance = managed.start_instance()
+    url = f"{instance.base_url}/ready"
+    assert httpx.get(url).status_code == 200
+    managed.stop_all()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url, timeout=1)
+
+
+def test_a_failed_start_stops_what_was_started(tmp_path: Path) -> None:
+    from apiconform.conformance.runner import ConformanceRun
+
+    manifest = parse_manifest(
+        {"target": {"start": f"{tmp_path}/missing {{port}} {{oauth_mock_url}}"}}
+    )
+    run = ConformanceRun(manifest)
+    with pytest.raises(TargetError, match="cannot start"):
+        run.start()
+    assert run.echo is None  # the echo server was stopped
+    assert run.oauth_mock is not None
+    assert all(i.returncode is not None for i in run.oauth_mock.instances)

@@ -7,17 +7,19 @@ one process with a route, a provider and a config value only that application ha
 
 from __future__ import annotations
 
+import functools
+import re
 import secrets
-import time
 from typing import Any
 
 from apiconform.conformance.context import CheckContext
 from apiconform.conformance.evidence import TargetClient
 from apiconform.conformance.manifest import ScopeApp
+from apiconform.conformance.polling import poll
 from apiconform.conformance.registry import CheckSkipped, check, expect
 
 PROPOSAL = "add-application-scopes"
-LOG_WAIT = 5.0
+PORT_MENTION = re.compile(r"(?:\bport\s+|:)(\d{4,5})\b", re.IGNORECASE)
 
 
 def _json(client: TargetClient, path: str, what: str) -> dict[str, Any]:
@@ -199,21 +201,12 @@ def config_applies_to_its_own_app(ctx: CheckContext) -> None:
                     )
 
 
-def _wait_for_lines(
-    ctx: CheckContext, since: int, correlation_id: str, count: int
-) -> list[dict[str, Any]]:
-    """JSON log lines carrying ``correlation_id`` written after ``since`` (waits briefly)."""
-    deadline = time.monotonic() + LOG_WAIT
-    output = ctx.process().output
-    while True:
-        found = [
-            line
-            for line in output.json_lines(since)
-            if line.get("correlation_id") == correlation_id
-        ]
-        if len(found) >= count or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
+def _lines_with(ctx: CheckContext, since: int, correlation_id: str) -> list[dict[str, Any]]:
+    return [
+        line
+        for line in ctx.process().output.json_lines(since)
+        if line.get("correlation_id") == correlation_id
+    ]
 
 
 @check("SCOPE-CTX-01")
@@ -235,11 +228,13 @@ def context_reaches_spawned_tasks(ctx: CheckContext) -> None:
     expect(echoed == correlation_id, f"X-Correlation-ID echoed as {echoed!r}")
     body = response.json()
     expect(isinstance(body, dict), "log probe did not answer a JSON object")
-    lines = [
-        line
-        for line in _wait_for_lines(ctx, since, correlation_id, 2)
-        if line.get("message") == message
-    ]
+    for key in ("app_id", "scope_id"):
+        expect(isinstance(body.get(key), str) and body[key], f"the log probe's answer has no {key}")
+
+    def probe_lines() -> list[dict[str, Any]]:
+        return [x for x in _lines_with(ctx, since, correlation_id) if x.get("message") == message]
+
+    lines = poll(probe_lines, lambda found: len(found) >= 2)
     expect(
         len(lines) >= 2,
         f"expected the handler's and the spawned task's lines with message {message!r}, "
@@ -269,7 +264,7 @@ def request_log_lines_carry_app_and_scope_ids(ctx: CheckContext) -> None:
         expect(response.status_code == 200, f"{client.base_url}: whoami {response.status_code}")
         sent.append((correlation_id, str(response.json().get("app_id"))))
     for correlation_id, app_id in sent:
-        lines = _wait_for_lines(ctx, since, correlation_id, 1)
+        lines = poll(functools.partial(_lines_with, ctx, since, correlation_id), bool)
         expect(lines, f"no JSON log line carries correlation id {correlation_id}")
         for line in lines:
             expect(
@@ -294,14 +289,10 @@ def taken_port_is_reported(ctx: CheckContext) -> None:
     port = str(process.ports[0])
     expect(code != 0, f"a second instance on a taken port exited with status {code}")
     expect(port in output, f"the error does not name the taken port {port}: {output[-300:]!r}")
-    others = {
-        word.strip(".,;:()'\"")
-        for line in second.output.lines()
-        for word in line.text.split()
-        if word.strip(".,;:()'\"").isdigit()
-    } - {port, str(code)}
+    # a port in a port context ("port 8001", ":8001"), not any number (a line, a status)
+    suggested = {int(n) for n in PORT_MENTION.findall(output)} - {int(port)}
     expect(
-        any(1024 <= int(w) <= 65535 for w in others),
+        any(1024 <= n <= 65535 for n in suggested),
         f"the error suggests no other port: {output[-300:]!r}",
     )
 

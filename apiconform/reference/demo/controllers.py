@@ -39,7 +39,7 @@ class UsersController:
     async def list_users(
         self,
         limit: Annotated[int, Query(ge=1, le=100)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     ) -> list[User]:
         return await self.users.list(limit, offset)
 

@@ -228,10 +228,25 @@ def from_database(exc: BaseException) -> bool:
     return type(exc).__module__.split(".", 1)[0] in DATABASE_MODULES
 
 
+UNIQUE_SQLSTATE = "23505"
+
+
+def unique_violation(exc: BaseException) -> bool:
+    """Whether an IntegrityError is a unique-constraint violation (PostgreSQL SQLSTATE
+    23505, SQLite's "UNIQUE constraint failed")."""
+    orig = getattr(exc, "orig", None) or exc
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if code == UNIQUE_SQLSTATE:
+            return True
+    return "UNIQUE constraint failed" in str(orig)
+
+
 @catch(*_database_error_types())
 class DatabaseExceptionFilter:
     """Database errors: a unique violation is 409 in plain words; a lost or refused
-    connection is 503 with ``Retry-After``. Other database errors decline (-> 500)."""
+    connection is 503 with ``Retry-After``. Other database errors, other integrity errors
+    included, decline (-> 500)."""
 
     def catch(self, exc: Exception, host: ArgumentsHost) -> Problem | None:
         from sqlalchemy.exc import (
@@ -242,6 +257,8 @@ class DatabaseExceptionFilter:
         )
 
         if isinstance(exc, IntegrityError):
+            if not unique_violation(exc):
+                return None  # NOT NULL, foreign key, CHECK: a bug here, not a conflict
             return Problem(
                 status=409,
                 detail="The request conflicts with an existing resource: a value that must "

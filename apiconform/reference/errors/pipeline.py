@@ -59,6 +59,12 @@ class ExceptionPipeline:
         self.reporters: list[Reporter] = []
         self._instances: dict[type[Any], object] = {}
 
+    def prepare(self) -> None:
+        """Build the global filter classes now, so a filter that cannot be built fails the
+        application's creation rather than its first error."""
+        for spec in self.filters:
+            self._instance(spec)
+
     def _instance(self, spec: object) -> object:
         if not inspect.isclass(spec):
             return spec
@@ -79,15 +85,15 @@ class ExceptionPipeline:
         host = ArgumentsHost(request, draft)
         result: Problem | Response | None = None
         for spec in [*scoped, *self.filters, *BUILTIN_FILTERS]:
-            filter_ = self._instance(spec)
-            if not handles(filter_, exc):
-                continue
             try:
+                filter_ = self._instance(spec)
+                if not handles(filter_, exc):
+                    continue
                 result = await run_filter(filter_, exc, host)
             except Exception as failure:
                 _log.error(
                     "exception filter failed",
-                    filter=type(filter_).__qualname__,
+                    filter=getattr(spec, "__qualname__", type(spec).__qualname__),
                     error=repr(failure),
                     exc_info=failure,
                 )

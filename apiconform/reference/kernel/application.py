@@ -27,7 +27,7 @@ from apiconform.reference.kernel.cache import CacheBackend, RedisBackend, Scoped
 from apiconform.reference.kernel.config import AppConfig, validate_config
 from apiconform.reference.kernel.context import scope_context
 from apiconform.reference.kernel.controllers import build_router, controller_lifetime
-from apiconform.reference.kernel.di import Container, Lifetime, Token
+from apiconform.reference.kernel.di import Container, DIError, Lifetime, Token
 from apiconform.reference.kernel.registry import AppRegistry, DuplicateAppError
 from apiconform.reference.kernel.stack import build_stack
 
@@ -98,7 +98,12 @@ class Application:
             if parent_container is not None
             else Container(name=self.scope_id)
         )
-        self.cache = ScopedCache(cache_backend, id, default_ttl=config.cache.default_ttl)
+        self.cache = ScopedCache(
+            cache_backend,
+            id,
+            default_ttl=config.cache.default_ttl,
+            max_entries=config.cache.max_entries,
+        )
         self._owns_cache_backend = owns_cache_backend
         self.logger = get_logger("apiconform.app", app_id=id, scope_id=self.scope_id)
         self.http = FastAPI(title=f"apiconform: {id}", redoc_url=None)
@@ -304,6 +309,12 @@ class ApplicationFactory:
             for provider in providers:
                 app.add_provider(provider)
             app.errors.filters.extend(filters)
+            try:
+                app.errors.prepare()
+            except DIError as exc:
+                raise ConfigError(
+                    f"app {app_id!r}: an exception filter cannot be built: {exc}"
+                ) from None
             for cls in controllers:
                 app.add_controller(cls)
         except BaseException:
@@ -329,4 +340,4 @@ def _cache_backend(
         return given, False
     if config.cache.backend == "redis" and config.cache.redis_url:
         return RedisBackend.from_url(config.cache.redis_url), True
-    return registry.shared_memory_cache(config.cache.max_entries), False
+    return registry.shared_memory_cache(), False

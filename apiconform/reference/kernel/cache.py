@@ -31,44 +31,71 @@ class CacheBackend(Protocol):
 
 
 class MemoryBackend:
-    """An in-process backend: expiry by an injected clock, oldest entries evicted first."""
+    """An in-process backend: expiry by an injected clock, oldest entries evicted first.
+
+    Entries are kept per namespace (the part of a key before its first ``:``, which
+    :class:`ScopedCache` percent-encodes) and bounded per namespace, so one application
+    filling the store evicts only its own entries. ``quota`` sets a namespace's bound;
+    others get ``max_entries``.
+    """
 
     def __init__(self, *, max_entries: int = 10_000, clock: Clock = time.monotonic) -> None:
-        self._data: OrderedDict[str, tuple[str, float | None]] = OrderedDict()
+        self._spaces: dict[str, OrderedDict[str, tuple[str, float | None]]] = {}
+        self._quotas: dict[str, int] = {}
         self._max = max_entries
         self._clock = clock
 
     def __len__(self) -> int:
-        return len(self._data)
+        return sum(len(space) for space in self._spaces.values())
+
+    def quota(self, prefix: str, max_entries: int) -> None:
+        """Bound the namespace ``prefix`` (``"<namespace>:"``) to ``max_entries`` entries."""
+        self._quotas[prefix.removesuffix(":")] = max_entries
+
+    @staticmethod
+    def _space_of(key: str) -> str:
+        return key.split(":", 1)[0]
 
     async def get(self, key: str) -> str | None:
-        item = self._data.get(key)
+        space = self._spaces.get(self._space_of(key))
+        item = space.get(key) if space is not None else None
         if item is None:
             return None
         value, expires = item
         if expires is not None and expires <= self._clock():
-            del self._data[key]
+            del space[key]  # type: ignore[union-attr]
             return None
         return value
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
-        expires = self._clock() + ttl if ttl is not None else None
-        self._data[key] = (value, expires)
-        self._data.move_to_end(key)
-        while len(self._data) > self._max:
-            self._data.popitem(last=False)
+        name = self._space_of(key)
+        space = self._spaces.setdefault(name, OrderedDict())
+        space[key] = (value, self._clock() + ttl if ttl is not None else None)
+        space.move_to_end(key)
+        bound = self._quotas.get(name, self._max)
+        while len(space) > bound:
+            space.popitem(last=False)
 
     async def delete(self, key: str) -> bool:
-        return self._data.pop(key, None) is not None
+        space = self._spaces.get(self._space_of(key))
+        return space is not None and space.pop(key, None) is not None
 
     async def delete_prefix(self, prefix: str) -> int:
-        doomed = [k for k in self._data if k.startswith(prefix)]
-        for key in doomed:
-            del self._data[key]
-        return len(doomed)
+        removed = 0
+        for name in [
+            n for n in self._spaces if (n + ":").startswith(prefix) or prefix.startswith(n + ":")
+        ]:
+            space = self._spaces[name]
+            doomed = [k for k in space if k.startswith(prefix)]
+            for key in doomed:
+                del space[key]
+            removed += len(doomed)
+            if not space:
+                del self._spaces[name]
+        return removed
 
     async def close(self) -> None:
-        self._data.clear()
+        self._spaces.clear()
 
 
 class RedisBackend:
@@ -116,12 +143,19 @@ class ScopedCache:
     """JSON values under ``<namespace>:<key>`` in a shared backend."""
 
     def __init__(
-        self, backend: CacheBackend, namespace: str, *, default_ttl: float | None = None
+        self,
+        backend: CacheBackend,
+        namespace: str,
+        *,
+        default_ttl: float | None = None,
+        max_entries: int | None = None,
     ) -> None:
         self.backend = backend
         self.namespace = namespace
         self.prefix = f"{quote(namespace, safe='')}:"
         self.default_ttl = default_ttl
+        if max_entries is not None and isinstance(backend, MemoryBackend):
+            backend.quota(self.prefix, max_entries)
 
     def key(self, key: str) -> str:
         """The backend key that stores ``key`` for this namespace."""

@@ -13,6 +13,7 @@ from pydantic import (
     JsonValue,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -37,6 +38,9 @@ class CacheConfig(BaseModel):
         return self
 
 
+ASYNC_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
+
+
 class DatabaseConfig(BaseModel):
     """The application's database; no URL means a private in-memory SQLite database."""
 
@@ -44,6 +48,24 @@ class DatabaseConfig(BaseModel):
 
     url: str | None = None
     schema_name: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            driver = make_url(url).drivername
+        except ArgumentError:
+            raise ValueError("not a database URL (e.g. postgresql+asyncpg://host/db)") from None
+        if driver not in ASYNC_DRIVERS:
+            raise ValueError(
+                f"driver {driver!r} is not supported; use {' or '.join(sorted(ASYNC_DRIVERS))}"
+            )
+        return url
 
 
 class ErrorsConfig(BaseModel):

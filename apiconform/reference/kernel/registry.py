@@ -45,12 +45,12 @@ class AppRegistry:
                 cls._default = cls()
             return cls._default
 
-    def shared_memory_cache(self, max_entries: int = 10_000) -> MemoryBackend:
+    def shared_memory_cache(self) -> MemoryBackend:
         """The in-memory cache store that this registry's applications share; each app
-        sees only its own namespace of it."""
+        sees only its own namespace of it, bounded by its own ``cache.max_entries``."""
         with self._lock:
             if self._memory_cache is None:
-                self._memory_cache = MemoryBackend(max_entries=max_entries)
+                self._memory_cache = MemoryBackend()
             return self._memory_cache
 
     def register(self, app: Application) -> None:

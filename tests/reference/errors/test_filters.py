@@ -333,3 +333,42 @@ async def test_exception_raised_below_the_routes_becomes_a_problem(
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     await app.dispose()
+
+
+class Unbuildable:
+    def __init__(self, missing: Boom) -> None:  # nothing provides Boom
+        self.missing = missing
+
+    def catch(self, exc: Exception, host: ArgumentsHost) -> Problem:
+        return Problem(status=418)
+
+
+def test_global_filter_that_cannot_be_built_fails_creation(registry: AppRegistry) -> None:
+    from apiconform.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="app 'bad': an exception filter cannot be built"):
+        ApplicationFactory.create(id="bad", scope="agent", filters=[Unbuildable], registry=registry)
+    assert registry.get("bad") is None
+
+
+async def test_route_filter_that_cannot_be_built_still_gets_a_problem(
+    registry: AppRegistry, logs: LogCapture
+) -> None:
+    @controller("u")
+    class UsesUnbuildable:
+        @get("")
+        @use_filters(Unbuildable)
+        async def boom(self) -> None:
+            raise Boom("x")
+
+    app = ApplicationFactory.create(
+        id="u", scope="agent", controllers=[UsesUnbuildable], registry=registry
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app.asgi), base_url="http://t"
+    ) as http:
+        response = await http.get("/u")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert logs.lines(message="exception filter failed")[0]["filter"] == "Unbuildable"
+    await app.dispose()

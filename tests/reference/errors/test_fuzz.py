@@ -104,7 +104,10 @@ def requests(draw: Any) -> dict[str, Any]:
         path = f"/errors/raise/{draw(st.sampled_from(SAFE_KINDS))}"
     else:
         path = route.replace("{x}", draw(segment))
-    query = draw(st.dictionaries(segment, segment, max_size=3))
+    # the routes' own parameters with extreme values, and random ones
+    known = st.sampled_from(["limit", "offset", "seconds", "verbose", "q"])
+    extreme = st.integers(min_value=-(2**70), max_value=2**70).map(str) | segment
+    query = draw(st.dictionaries(known | segment, extreme, max_size=3))
     body = draw(bodies)
     hdrs = dict(draw(headers))
     if body is not None:

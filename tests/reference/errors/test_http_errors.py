@@ -276,6 +276,14 @@ async def test_client_errors_log_at_info_without_a_stack(
     assert "exception" not in line
 
 
+@pytest.mark.parametrize(
+    "query", ["offset=9223372036854775808", "offset=-1", "limit=0", "limit=101"]
+)
+async def test_paging_outside_its_range_is_422(prod: httpx.AsyncClient, query: str) -> None:
+    # found in review: an offset beyond 64 bits reached the SQLite driver as a 500
+    problem(await prod.get(f"/users?{query}"), 422)
+
+
 @pytest.mark.parametrize("user_id", ["9223372036854775808", "0", "-1"])
 async def test_ids_outside_the_database_range_are_422(
     prod: httpx.AsyncClient, user_id: str
@@ -283,3 +291,30 @@ async def test_ids_outside_the_database_range_are_422(
     # found by the fuzzer: a 64-bit overflow reached the SQLite driver as a 500
     body = problem(await prod.get(f"/users/{user_id}"), 422)
     assert [e["field"] for e in body["errors"]] == ["path.user_id"]
+
+
+async def test_only_unique_violations_are_conflicts(database_config: dict[str, str]) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from apiconform.reference.errors.filters import unique_violation
+    from apiconform.reference.store.database import open_database
+
+    database = await open_database(
+        database_config.get("url"), schema=database_config.get("schema_name")
+    )
+    caught: list[IntegrityError] = []
+    try:
+        insert = "INSERT INTO users (name, email, created_at) VALUES ({}, CURRENT_TIMESTAMP)"
+        for values in ("'a', 'dup@x.org'", "'b', 'dup@x.org'", "NULL, 'n@x.org'"):
+            statement = insert.format(values)
+            try:
+                async with database.engine.begin() as conn:
+                    await conn.execute(text(statement))
+            except IntegrityError as exc:
+                caught.append(exc)
+    finally:
+        await database.aclose()
+    duplicate, not_null = caught
+    assert unique_violation(duplicate)
+    assert not unique_violation(not_null)

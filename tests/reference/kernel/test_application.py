@@ -109,6 +109,9 @@ def test_agent_without_id_is_refused(registry: AppRegistry) -> None:
         ({"environment": "qa"}, "environment: Input should be 'development'"),
         ({"cache": {"backend": "redis"}}, "cache: Value error, redis_url is required"),
         ({"trusted_proxies": ["not-an-ip"]}, "trusted_proxies.0"),
+        ({"database": {"url": "not a url"}}, "database.url: Value error, not a database URL"),
+        ({"database": {"url": "postgresql://h/db"}}, "driver 'postgresql' is not supported"),
+        ({"database": {"url": "mysql+aiomysql://h/db"}}, "use postgresql+asyncpg or sqlite+"),
     ],
 )
 def test_invalid_config_names_the_app_and_field(

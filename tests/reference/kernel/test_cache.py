@@ -193,3 +193,31 @@ async def test_two_apps_sharing_a_store_only_see_their_own_entries(
     assert await raw.get(a_key) is None
     assert await b.cache.get("k") == "from-b"
     await b.dispose()
+
+
+async def test_memory_bounds_are_per_namespace() -> None:
+    backend = MemoryBackend(max_entries=100)
+    small = ScopedCache(backend, "agent:small", max_entries=2)
+    big = ScopedCache(backend, "agent:big")
+    await big.set("keep", "mine")
+    for i in range(5):
+        await small.set(f"k{i}", i)
+    assert [await small.get(f"k{i}") for i in range(5)] == [None, None, None, 3, 4]
+    assert await big.get("keep") == "mine"  # another app's entries are never evicted
+    assert len(backend) == 3
+
+
+async def test_apps_sharing_the_memory_store_keep_their_own_bound(registry: AppRegistry) -> None:
+    a = ApplicationFactory.create(
+        id="a", scope="agent", config={"cache": {"max_entries": 3}}, registry=registry
+    )
+    b = ApplicationFactory.create(
+        id="b", scope="agent", config={"cache": {"max_entries": 1}}, registry=registry
+    )
+    for i in range(3):
+        await a.cache.set(f"k{i}", i)
+        await b.cache.set(f"k{i}", i)
+    assert [await a.cache.get(f"k{i}") for i in range(3)] == [0, 1, 2]
+    assert [await b.cache.get(f"k{i}") for i in range(3)] == [None, None, 2]
+    await a.dispose()
+    await b.dispose()

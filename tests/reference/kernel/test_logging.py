@@ -146,3 +146,18 @@ def test_loggers_made_before_configuration_follow_it() -> None:
 def test_unknown_level_is_refused() -> None:
     with pytest.raises(ConfigError, match="unknown log level 'loud'"):
         configure_logging(level="loud")
+
+
+def test_tracebacks_never_carry_local_variables(logs: LogCapture) -> None:
+    def handler(authorization: str) -> None:
+        token = authorization.removeprefix("Bearer ")
+        raise RuntimeError(f"failed after reading a token of {len(token)} characters")
+
+    try:
+        handler("Bearer TOPSECRET-123")
+    except RuntimeError as exc:
+        get_logger("t").error("crashed", exc_info=exc)
+    [line] = logs.lines(message="crashed")
+    assert line["exception"][0]["frames"]  # the stack is there
+    assert "TOPSECRET" not in logs.text
+    assert all("locals" not in frame for frame in line["exception"][0]["frames"])

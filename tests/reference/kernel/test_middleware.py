@@ -56,6 +56,11 @@ class MiddlewareController:
     async def hang(self) -> None:
         await asyncio.sleep(30)
 
+    @get("/slow")
+    async def slow(self) -> dict[str, str]:
+        await asyncio.sleep(0.3)
+        return {"late": "yes"}
+
 
 @pytest.fixture
 async def app(registry: AppRegistry) -> Application:
@@ -174,13 +179,30 @@ async def test_request_scope_is_disposed_after_a_crash(app: Application, logs: L
     assert line["status"] == 500
 
 
-async def test_request_scope_is_disposed_when_the_client_goes_away(app: Application) -> None:
+async def test_request_scope_is_disposed_when_the_client_went_away(app: Application) -> None:
+    # the handler is not interrupted: when it returns, its answer goes nowhere and its
+    # scope is disposed as usual, with the server still running
+    await app.start(port=0)
+    async with httpx.AsyncClient(timeout=0.05) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get(f"{app.address}/m/slow")
+    for _ in range(200):
+        if closed:
+            break
+        await asyncio.sleep(0.01)
+    assert closed == ["tracked-0"]
+    assert app.address is not None
+    await app.stop()
+
+
+async def test_request_scope_is_disposed_when_shutdown_cancels_the_handler(
+    app: Application,
+) -> None:
     await app.start(port=0)
     async with httpx.AsyncClient(timeout=0.2) as client:
         with pytest.raises(httpx.ReadTimeout):
             await client.get(f"{app.address}/m/hang")
-    # the server cancels the handler on shutdown at the latest; the scope is disposed then
-    await app.stop(timeout=0.1)
+    await app.stop(timeout=0.1)  # the drain timeout cancels the 30 s handler
     assert closed == ["tracked-0"]
 
 
