@@ -16,7 +16,6 @@ report paths they are matched with.
 
 from __future__ import annotations
 
-import codecs
 import re
 import shutil
 import subprocess
@@ -27,6 +26,9 @@ from pathlib import Path
 from apiconform.gate.errors import GateInputError
 
 _HUNK = re.compile(r"@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_OCTAL = re.compile(r"[0-3][0-7]{2}")
+# git's C-style escapes besides octal ones (quote.c, sq_lookup).
+_ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r"}
 
 
 @dataclass(frozen=True)
@@ -38,28 +40,59 @@ class Diff:
 
 
 def _unquote(name: str) -> str:
-    # git C-quotes names with unusual bytes ("b/sp\"ace"); core.quotePath=false keeps
-    # UTF-8 as it is, so only escapes remain to undo.
-    if not name.startswith('"'):
+    """A file name as git printed it, C-quoted or not (``"b/sp\\"ace \\303\\251.py"``).
+
+    git quotes a name holding a quote, a backslash or a control character. Under
+    ``core.quotePath=false`` its other non-ASCII characters stay raw inside the quotes,
+    so the escapes are walked on the text: ``\\t``-style ones become their character and
+    runs of octal escapes (``\\303\\251``) are the UTF-8 bytes of one.
+    """
+    if len(name) < 2 or not (name.startswith('"') and name.endswith('"')):
         return name
-    raw = name[1:-1].encode("latin-1", "backslashreplace")
-    decoded: bytes = codecs.escape_decode(raw)[0]
-    return decoded.decode("utf-8", "replace")
+    body = name[1:-1]
+    out: list[str] = []
+    octets = bytearray()
+    i = 0
+    while i < len(body):
+        if body[i] == "\\" and _OCTAL.fullmatch(body, i + 1, i + 4):
+            octets.append(int(body[i + 1 : i + 4], 8))
+            i += 4
+            continue
+        if octets:
+            out.append(octets.decode("utf-8", "replace"))
+            octets.clear()
+        if body[i] == "\\" and i + 1 < len(body):
+            out.append(_ESCAPES.get(body[i + 1], body[i + 1]))
+            i += 2
+        else:
+            out.append(body[i])
+            i += 1
+    out.append(octets.decode("utf-8", "replace"))
+    return "".join(out)
 
 
 def parse_diff(text: str) -> dict[str, set[int]]:
-    """New-side line numbers added or modified, per file, from ``git diff -U0`` output."""
+    """New-side line numbers added or modified, per file, from ``git diff -U0`` output.
+
+    ``+++ NAME`` names the file only in a block's header: after its ``--- NAME`` and before
+    its first hunk. Inside a hunk, an added line ``++ x`` reads ``+++ x`` too, and is content.
+    """
     changed: dict[str, set[int]] = {}
     current: set[int] | None = None
-    for line in text.splitlines():
+    header = old_name = False
+    # Lines end in "\n" only: str.splitlines would also split content at \f, \v or \x1c.
+    for line in text.split("\n"):
         if line.startswith("diff --git "):
-            current = None
-        elif line.startswith("+++ "):
+            current, header, old_name = None, True, False
+        elif header and line.startswith("--- "):
+            old_name = True
+        elif header and old_name and line.startswith("+++ "):
             target = _unquote(line[4:].rstrip("\t"))
             current = None if target == "/dev/null" else changed.setdefault(target[2:], set())
-        elif line.startswith("@@") and current is not None:
+        elif line.startswith("@@"):
+            header = False
             match = _HUNK.match(line)
-            if match is not None:
+            if match is not None and current is not None:
                 start, count = int(match[1]), int(match[2] or 1)
                 current.update(range(start, start + count))
     return {path: lines for path, lines in changed.items() if lines}

@@ -59,11 +59,25 @@ class PathMatcher:
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
-        self._regex = (
-            re.compile("|".join(f"(?:{translate(p)})" for p in self.patterns) + r"\Z")
-            if self.patterns
-            else None
-        )
+        self._regex = compile_globs(self.patterns) if self.patterns else None
 
     def __call__(self, path: str) -> bool:
-        return self._regex is not None and self._regex.match(path) is not None
+        return self._regex is not None and self._regex.fullmatch(path) is not None
+
+
+def compile_globs(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One regular expression for a whole path matching any of ``patterns``.
+
+    Raises ``ValueError`` naming the glob when one is empty or does not compile (a
+    character range out of order, ``[z-a]``), so policy validation can report it.
+    """
+    alternatives = []
+    for pattern in patterns:
+        regex = translate(pattern)
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise ValueError(f"bad glob {pattern!r}: {exc.msg}") from None
+        alternatives.append(f"(?:{regex})")
+    # Grouped, so that the whole-path anchor (fullmatch) applies to every alternative.
+    return re.compile("(?:" + "|".join(alternatives) + ")")

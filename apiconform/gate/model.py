@@ -4,6 +4,15 @@ Hits are kept per line, per branch outcome and per function rather than as total
 that several reports of the same files merge exactly: the union of lines, outcomes and
 functions, with the highest hit count of each.
 
+Branch outcomes merge exactly when both reports name them the same way (LCOV with LCOV,
+coverage.py JSON with JSON) or when both are coverage.py Cobertura, whose
+``missing-branches`` names the outcomes not taken: a line then covers all but the outcomes
+that every report missed. Otherwise -- outcomes only counted (istanbul's Cobertura), or
+named differently (coverage.py JSON ``->3`` against its LCOV ``jump to line 3``) -- the
+outcomes cannot be lined up and the merge keeps the better count of the two: the total is
+exact and the covered count a lower bound (two runs taking opposite halves of an ``if``
+show 50%, not 100%).
+
 Percentages are exact fractions (:class:`fractions.Fraction`): thresholds are compared
 against the unrounded value, and :func:`format_percent` displays one decimal rounded
 *down*, so a displayed figure never claims more than was measured (94.96% shows as 94.9%,
@@ -13,13 +22,32 @@ and fails a 95 threshold, as it should).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 #: Prefix of the outcome ids made up for formats that give a branch count per line but
 #: do not name the outcomes (Cobertura): ``#0``, ``#1``, ...
 COUNTED_OUTCOME = "#"
+#: Prefix of a counted line's outcomes known to be missed, named by their destination as
+#: coverage.py's Cobertura ``missing-branches`` gives it: ``#->4``, ``#->exit``.
+MISSED_OUTCOME = "#->"
+
+
+def counted_outcomes(
+    covered: int, total: int, missed: Sequence[str] | None = None
+) -> dict[str, int]:
+    """Outcome ids for a line known by its counts: the first ``covered`` are hit.
+
+    ``missed`` names the ``total - covered`` outcomes not taken, when the report says
+    which (coverage.py's ``missing-branches``); they are then ids of their own, which lets
+    reports that missed different outcomes merge exactly.
+    """
+    if missed is None:
+        return {f"{COUNTED_OUTCOME}{i}": int(i < covered) for i in range(total)}
+    return {f"{COUNTED_OUTCOME}{i}": 1 for i in range(covered)} | {
+        f"{MISSED_OUTCOME}{name}": 0 for name in missed
+    }
 
 
 @dataclass(frozen=True)
@@ -109,15 +137,38 @@ def _covered(outcomes: Mapping[str, int]) -> int:
     return sum(1 for h in outcomes.values() if h > 0)
 
 
+def _missed(outcomes: Mapping[str, int]) -> set[str] | None:
+    """The names of a counted line's missed outcomes; ``None`` unless every outcome is
+    counted and every missed one named (``#->4``)."""
+    if not all(k.startswith(COUNTED_OUTCOME) for k in outcomes):
+        return None
+    missed = {k for k, hits in outcomes.items() if hits == 0}
+    if not all(k.startswith(MISSED_OUTCOME) for k in missed):
+        return None
+    return {k.removeprefix(MISSED_OUTCOME) for k in missed}
+
+
+def _better(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
+    # The outcomes cannot be lined up: keep the better count (a lower bound).
+    return dict(a if _covered(a) >= _covered(b) else b)
+
+
 def _merge_line_branches(line: int, a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
     counted = any(k.startswith(COUNTED_OUTCOME) for k in (*a, *b))
-    # Made-up outcome ids only line up when both sides counted the same outcomes; named
-    # outcomes (LCOV, coverage.py JSON) are a plain union, like ``coverage combine``.
-    if counted and len(a) != len(b):
-        raise BranchMismatch(line, len(a), len(b))
-    if counted and set(a) != set(b):
-        # One side named its outcomes, the other only counted them: keep the better count.
-        return dict(a if _covered(a) >= _covered(b) else b)
+    if counted:
+        # Made-up outcome ids only line up when both sides counted the same outcomes.
+        if len(a) != len(b):
+            raise BranchMismatch(line, len(a), len(b))
+        missed_a, missed_b = _missed(a), _missed(b)
+        if missed_a is not None and missed_b is not None:
+            # An outcome is missed only if every report missed it.
+            missed = sorted(missed_a & missed_b)
+            return counted_outcomes(len(a) - len(missed), len(a), missed)
+        return _max_merge(a, b) if set(a) == set(b) else _better(a, b)
+    if a and len(a) == len(b) and a.keys().isdisjoint(b):
+        # Named by two tools for one line ("->3" and "0,jump to line 3"), not new outcomes.
+        return _better(a, b)
+    # Named outcomes (LCOV, coverage.py JSON) are a plain union, like ``coverage combine``.
     return _max_merge(a, b)
 
 

@@ -36,6 +36,15 @@ def _key(path: str) -> str:
     return path.lower() if _DRIVE.match(path) else path
 
 
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file here; ``False`` for a name the file system cannot hold
+    (a component over 255 bytes raises ``ENAMETOOLONG``, a NUL byte ``ValueError``)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 class PathMapper:
     """Normalises report paths against ``root`` (the directory globs are relative to)."""
 
@@ -56,7 +65,7 @@ class PathMapper:
         parts = [p for p in path.split("/") if p and not _DRIVE.match(p + "/")]
         for start in range(len(parts)):
             tail = "/".join(parts[start:])
-            if (self.root / tail).is_file():
+            if is_file(self.root / tail):
                 return tail
         return None
 
@@ -76,7 +85,7 @@ class PathMapper:
         for candidate in candidates:
             rel = self.relative(candidate) if is_absolute(candidate) else candidate
             if rel is not None:
-                if (self.root / rel).is_file():
+                if is_file(self.root / rel):
                     return rel
                 local.append(rel)
         if local:

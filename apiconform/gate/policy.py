@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from apiconform.gate.errors import GateInputError
-from apiconform.gate.globs import PathMatcher, translate
+from apiconform.gate.globs import PathMatcher, compile_globs
 
 METRICS: tuple[Literal["lines", "branches", "functions"], ...] = ("lines", "branches", "functions")
 Metric = Literal["lines", "branches", "functions"]
@@ -74,8 +74,7 @@ class Rule(Thresholds):
     @field_validator("paths")
     @classmethod
     def _globs_compile(cls, paths: list[str]) -> list[str]:
-        for pattern in paths:
-            translate(pattern)
+        compile_globs(paths)
         return paths
 
     @property
@@ -118,8 +117,7 @@ class Policy(_Strict):
     @field_validator("exclude")
     @classmethod
     def _exclude_compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            translate(pattern)
+        compile_globs(patterns)
         return patterns
 
     def excluded(self) -> PathMatcher:

@@ -38,6 +38,16 @@ def line_ranges(numbers: Iterable[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
+def metric_cell(metric: MetricResult, template: str, met: str, below: str) -> str:
+    """A metric as one table cell: its percentage, then -- when its threshold was checked
+    -- ``template`` filled with ``shown``, ``sign`` (``met`` or ``below``) and ``threshold``."""
+    shown = format_percent(metric.percent)
+    if metric.threshold is None or metric.status == "n/a":
+        return shown
+    sign = met if metric.status == "pass" else below
+    return template.format(shown=shown, sign=sign, threshold=format_threshold(metric.threshold))
+
+
 @dataclass(frozen=True)
 class MetricResult:
     """One metric of one scope, with its threshold and verdict."""

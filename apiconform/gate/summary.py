@@ -4,14 +4,13 @@ and ``@cmmv/vault`` does not mention anyone."""
 
 from __future__ import annotations
 
-from apiconform.gate.model import format_percent
 from apiconform.gate.result import (
     GateResult,
     MetricResult,
     ScopeResult,
     Status,
-    format_threshold,
     line_ranges,
+    metric_cell,
 )
 
 _MARK: dict[Status, str] = {
@@ -30,11 +29,8 @@ def code(text: str) -> str:
 
 
 def cell(metric: MetricResult) -> str:
-    shown = format_percent(metric.percent)
-    if metric.threshold is None or metric.status == "n/a":
-        return shown
-    sign = "≥" if metric.status == "pass" else "<"
-    return f"{shown} ({sign} {format_threshold(metric.threshold)})"
+    """``96.3% (≥ 95)``, ``80.0% (< 85)``, ``n/a`` or a bare percentage (no threshold)."""
+    return metric_cell(metric, "{shown} ({sign} {threshold})", "≥", "<")
 
 
 def _row(scope: ScopeResult) -> str:

@@ -3,14 +3,13 @@ files with their uncovered lines, then the verdict. ASCII only, for any CI conso
 
 from __future__ import annotations
 
-from apiconform.gate.model import format_percent
 from apiconform.gate.result import (
     GateResult,
     MetricResult,
     ScopeResult,
     Status,
-    format_threshold,
     line_ranges,
+    metric_cell,
 )
 
 _RESULT: dict[Status, str] = {
@@ -24,11 +23,7 @@ _RESULT: dict[Status, str] = {
 
 def cell(metric: MetricResult) -> str:
     """``96.3% >= 95``, ``80.0% < 85``, ``n/a`` or a bare percentage (no threshold)."""
-    shown = format_percent(metric.percent)
-    if metric.threshold is None or metric.status == "n/a":
-        return shown
-    sign = ">=" if metric.status == "pass" else "<"
-    return f"{shown} {sign} {format_threshold(metric.threshold)}"
+    return metric_cell(metric, "{shown} {sign} {threshold}", ">=", "<")
 
 
 def _scope_row(scope: ScopeResult) -> list[str]:

@@ -8,6 +8,10 @@ its package's test folder (``tests/gate/``), or the whole test folder as a last 
 changed test modules always run. A failure lists each file's changed lines that no test ran,
 so the author sees where tests are missing.
 
+Exit status: the tests' when they fail, else the gate's (0 pass, 1 not met, 2 bad input);
+2 with one line on stderr when git is missing or ``--base`` is unusable (a bad revision, or
+one starting with ``-``, which git would take for an option).
+
 Usage (from the repository root):
     python ci/hooks/changed_coverage.py --source apiconform --tests tests \
         --policy coverage-policy.toml [--base HEAD]
@@ -23,17 +27,28 @@ import sys
 from pathlib import Path, PurePosixPath
 
 
+class HookError(Exception):
+    """The hook cannot run: one line on stderr, exit status 2."""
+
+
 def changed_files(base: str) -> list[str]:
     """Python files added, copied, modified or renamed since ``base`` (with the worktree)."""
     git = shutil.which("git")
     if git is None:
-        raise SystemExit("changed-lines coverage: git is not on PATH")
-    done = subprocess.run(
-        [git, "diff", "--name-only", "--diff-filter=ACMR", "--merge-base", base, "--", "*.py"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+        raise HookError("git is not on PATH")
+    # The base goes to git as an argument: one starting with "-" would be read as an option.
+    if base.startswith("-"):
+        raise HookError(f"--base {base}: a revision cannot start with '-'")
+    try:
+        done = subprocess.run(
+            [git, "diff", "--name-only", "--diff-filter=ACMR", "--merge-base", base, "--", "*.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        reason = (exc.stderr.strip().splitlines() or [f"git exited {exc.returncode}"])[0]
+        raise HookError(f"--base {base}: {reason}") from None
     return [line for line in done.stdout.splitlines() if line]
 
 
@@ -62,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", default="build/pre-commit/coverage.xml")
     args = parser.parse_args(argv)
 
-    changed = changed_files(args.base)
+    try:
+        changed = changed_files(args.base)
+    except HookError as exc:
+        print(f"changed-lines coverage: {exc}", file=sys.stderr)
+        return 2
     selected = sorted({t for path in changed for t in tests_for(path, args.source, args.tests)})
     if not selected:
         print("changed-lines coverage: no changed Python source or test, nothing to check")

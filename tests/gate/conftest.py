@@ -91,6 +91,68 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
     )
 
 
+#: A module whose branches two test runs cover in complementary halves.
+SHARD_MODULE = """\
+def f(x):
+    if x:
+        return 1
+    return 0
+
+
+def g(x):
+    for i in x:
+        if i:
+            return i
+
+
+def never(y):
+    if y:
+        return 1
+    return 2
+"""
+SHARD_DRIVERS = {
+    "one": "from pkg.m import f, g\n\nf(True)\ng([1])\n",
+    "two": "from pkg.m import f, g\n\nf(False)\ng([])\n",
+    "both": "from pkg.m import f, g\n\nf(True)\ng([1])\nf(False)\ng([])\n",
+}
+
+
+@dataclass(frozen=True)
+class Shards:
+    """``pkg/m.py`` measured by two runs (``one``, ``two``) that take complementary branches,
+    and by one run doing both (``both``, the truth a merge must reach); every report format
+    of each run is at ``root / f"{run}.{xml,json,lcov}"``."""
+
+    root: Path
+
+    def report(self, run: str, fmt: str) -> Path:
+        return self.root / f"{run}.{fmt}"
+
+
+@pytest.fixture(scope="session")
+def shards(tmp_path_factory: pytest.TempPathFactory) -> Shards:
+    root = tmp_path_factory.mktemp("shards")
+    write(root / "pkg" / "__init__.py", "")
+    write(root / "pkg" / "m.py", SHARD_MODULE)
+    rc = write(root / "coverage.rc", "[run]\nbranch = true\nsource = pkg\n")
+    for run, driver in SHARD_DRIVERS.items():
+        write(root / f"{run}.py", driver)
+        env = clean_env(COVERAGE_FILE=str(root / f".coverage.{run}"))
+        steps = [
+            ["run", f"--rcfile={rc}", f"{run}.py"],
+            *([kind, f"--rcfile={rc}", "-o", f"{run}.{kind}"] for kind in ("xml", "json", "lcov")),
+        ]
+        for step in steps:
+            subprocess.run(
+                [sys.executable, "-m", "coverage", *step],
+                cwd=root,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+    return Shards(root)
+
+
 @dataclass(frozen=True)
 class Run:
     code: int

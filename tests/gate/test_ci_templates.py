@@ -80,15 +80,55 @@ def test_the_pre_commit_hook_calls_the_hook_script_with_the_repo_policy() -> Non
     assert (hook["pass_filenames"], hook["types"]) == (False, ["python"])
 
 
-def run_hook(repo: Path) -> subprocess.CompletedProcess[str]:
+def run_hook(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     script = CI / "hooks" / "changed_coverage.py"
     return subprocess.run(
-        [sys.executable, str(script), "--source", "pkg", "--tests", "tests"],
+        [sys.executable, str(script), "--source", "pkg", "--tests", "tests", *extra],
         cwd=repo,
         capture_output=True,
         text=True,
         env=clean_env(),
     )
+
+
+@pytest.fixture
+def hook_repo(tmp_path: Path) -> Path:
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path / "pkg" / "mod.py", "x = 1\n")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    return tmp_path
+
+
+def test_the_hook_refuses_a_base_that_looks_like_an_option(hook_repo: Path) -> None:
+    done = run_hook(hook_repo, f"--base=--output={hook_repo / 'written'}")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"changed-lines coverage: --base --output={hook_repo / 'written'}: "
+        "a revision cannot start with '-'\n"
+    )
+    assert not (hook_repo / "written").exists()  # git never saw it as an option
+
+
+def test_a_bad_base_is_one_line_from_the_hook_and_exit_2(hook_repo: Path) -> None:
+    done = run_hook(hook_repo, "--base", "origin/mian")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("changed-lines coverage: --base origin/mian: fatal: ")
+    assert done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_the_hook_without_git_is_one_line_and_exit_2(hook_repo: Path) -> None:
+    script = CI / "hooks" / "changed_coverage.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--source", "pkg"],
+        cwd=hook_repo,
+        capture_output=True,
+        text=True,
+        env=clean_env(PATH=str(hook_repo / "no-such-bin")),
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "changed-lines coverage: git is not on PATH\n"
 
 
 def test_the_hook_runs_the_mirrored_tests_and_gates_the_changed_lines(tmp_path: Path) -> None:

@@ -181,6 +181,24 @@ def test_a_bad_policy_exits_2_naming_file_and_field(gate: GateRunner, tmp_path: 
     )
 
 
+@pytest.mark.parametrize(
+    ("policy_text", "field"),
+    [
+        ('exclude = ["[z-a].py"]\n', "exclude"),
+        ('[[rules]]\npaths = ["src/**", "lib/[9-0]*"]\nlines = 5\n', "rules.0.paths"),
+    ],
+)
+def test_a_glob_that_does_not_compile_exits_2_naming_it(
+    gate: GateRunner, tmp_path: Path, policy_text: str, field: str
+) -> None:
+    policy = write(tmp_path / "p.toml", policy_text)
+    run = gate(VITEST_LCOV, "--policy", policy, "--root", tmp_path)
+    assert (run.code, run.out) == (2, "")
+    assert run.err.startswith(f"apiconform: error: {policy}: invalid policy: {field}: ")
+    assert "bad glob" in run.err
+    assert run.err.count("\n") == 1
+
+
 def test_changed_only_needs_a_base(gate: GateRunner) -> None:
     run = gate(VITEST_LCOV, "--changed-only")
     assert run.code == 2

@@ -159,3 +159,21 @@ def test_claims_are_not_checked_when_lines_repeat() -> None:
     text = """<coverage lines-valid="1" lines-covered="1"><class filename="a"><lines>
     <line number="1" hits="1"/><line number="1" hits="2"/></lines></class></coverage>"""
     assert read_text(text)["a"].line_counts == Counts(1, 1)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("attribute", "outcomes"),
+    [
+        (' missing-branches="9,exit"', {"#0": 1, "#->9": 0, "#->exit": 0}),
+        ("", {"#0": 1, "#1": 0, "#2": 0}),  # istanbul writes none: counts only
+        (' missing-branches="9"', {"#0": 1, "#1": 0, "#2": 0}),  # too few: counts only
+        (' missing-branches="9,9"', {"#0": 1, "#1": 0, "#2": 0}),  # repeated: counts only
+    ],
+)
+def test_missing_branches_name_the_outcomes_not_taken_when_they_add_up(
+    attribute: str, outcomes: dict[str, int]
+) -> None:
+    text = f"""<coverage><class filename="a.py"><lines>
+    <line number="4" hits="1" branch="true" condition-coverage="33% (1/3)"{attribute}/>
+    </lines></class></coverage>"""
+    assert read_text(text)["a.py"].branches == {4: outcomes}  # type: ignore[attr-defined]

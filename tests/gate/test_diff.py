@@ -60,6 +60,33 @@ def test_uncommitted_edits_count_against_head(repo: Path) -> None:
     assert dict(changed_lines("HEAD", repo).lines) == {"src/new.py": {2, 3}}
 
 
+def test_added_lines_that_look_like_diff_headers_are_lines_not_files(repo: Path) -> None:
+    # An added "++ x" shows as "+++ x" and a removed "-- y" as "--- y" inside a hunk: they
+    # are content, and the lines after them still belong to src/mod.py.
+    write(repo / "src" / "mod.py", "-- y\n" + BASE_MODULE)
+    git(repo, "commit", "-q", "-am", "a line that looks like a header")
+    lines = BASE_MODULE.splitlines(keepends=True)
+    lines[2:2] = ["++ x\n", "+++ b/fake.py\n", "@@ -1 +1,99 @@\n"]
+    lines.append("last = 1\n")
+    write(repo / "src" / "mod.py", "".join(lines))
+    write(repo / "src" / "new.py", "x = 1\ny = 2\nz = 3\n")
+    assert dict(changed_lines("HEAD", repo).lines) == {
+        "src/mod.py": {3, 4, 5, 24},
+        "src/new.py": {3},
+    }
+
+
+def test_names_git_quotes_keep_their_unicode_and_escaped_characters(repo: Path) -> None:
+    # A quote, a backslash or a tab makes git quote the name; with core.quotePath=false
+    # the UTF-8 inside the quotes stays raw ("\\"" + "é€" + "\\t" ...).
+    name = 'q"é€ \\ tab\tx.py'
+    write(repo / "src" / name, "a = 1\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "odd name")
+    write(repo / "src" / name, "a = 1\nb = 2\n")
+    assert dict(changed_lines("HEAD", repo).lines) == {f"src/{name}": {2}}
+
+
 def test_paths_are_relative_to_a_root_below_the_repository(repo: Path) -> None:
     assert set(changed_lines("main", repo / "src").lines) == {"mod.py", "new.py"}
 
@@ -177,3 +204,22 @@ def test_parse_diff_handles_deletions_renames_binaries_and_quoted_names() -> Non
         ]
     )
     assert parse_diff(text) == {"new.py": {4, 10, 11}, 'sp"ace é.py': {1, 2, 3}}
+
+
+def test_parse_diff_reads_raw_utf8_and_every_c_escape_in_quoted_names() -> None:
+    text = "\n".join(
+        [
+            'diff --git "a/x" "b/x"',
+            '--- "a/\\a\\b\\t\\n\\v\\f\\r\\"\\\\€\\342\\202\\254.py"',
+            '+++ "b/\\a\\b\\t\\n\\v\\f\\r\\"\\\\€\\342\\202\\254.py"',
+            "@@ -0,0 +1 @@",
+            'diff --git "a/y" "b/y"',
+            '--- "a/bad \\377 byte.py"',
+            '+++ "b/bad \\377 byte.py"',
+            "@@ -0,0 +1 @@",
+        ]
+    )
+    assert parse_diff(text) == {
+        '\a\b\t\n\v\f\r"\\€€.py': {1},
+        "bad \ufffd byte.py": {1},
+    }

@@ -8,6 +8,7 @@ import pytest
 
 from apiconform.gate.globs import PathMatcher, translate
 from apiconform.gate.paths import PathMapper, to_posix
+from apiconform.gate.readers import read_report
 
 
 @pytest.mark.parametrize(
@@ -39,6 +40,24 @@ from apiconform.gate.paths import PathMapper, to_posix
 )
 def test_globs_follow_gitignore_rules(pattern: str, path: str, matches: bool) -> None:
     assert PathMatcher([pattern])(path) is matches
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path", "matches"),
+    [
+        (["packages/http/*", "x.py"], "packages/http/sub/deep.ts", False),
+        (["packages/http/*", "x.py"], "packages/http/a.ts", True),
+        (["packages/http/*", "x.py"], "lib/x.py", True),
+        (["*.spec.ts", "*.test.ts"], "src/Button.spec.tsx", False),
+        (["*.spec.ts", "*.test.ts"], "src/Button.spec.ts", True),
+        (["src/a.py", "src/b.py"], "src/a.py.bak", False),
+        (["src/a.py", "src/b.py"], "src/b.py", True),
+    ],
+)
+def test_every_glob_of_a_list_matches_whole_paths(
+    patterns: list[str], path: str, matches: bool
+) -> None:
+    assert PathMatcher(patterns)(path) is matches
 
 
 def test_an_empty_matcher_matches_nothing() -> None:
@@ -81,3 +100,34 @@ def test_a_path_outside_the_root_is_matched_by_its_existing_tail(tmp_path: Path)
     assert mapper.file("cli.py", bases=["/ci/runner/proj/apiconform"]) == "apiconform/cli.py"
     # Nothing like it here: an absolute name stays as it is, globs will not match it.
     assert mapper.file("/elsewhere/x/y.py") == "/elsewhere/x/y.py"
+
+
+@pytest.mark.parametrize(
+    ("raw", "under_root"),
+    [
+        ("src/" + "a" * 300 + ".ts", True),
+        ("/ci/runner/src/" + "b" * 300 + ".ts", False),
+        ("src/nul\x00byte.ts", True),
+    ],
+    ids=["long-under-a-source", "long-absolute", "nul"],
+)
+def test_a_name_the_file_system_cannot_hold_is_kept_not_an_error(
+    tmp_path: Path, raw: str, under_root: bool
+) -> None:
+    # A file name component over 255 bytes makes stat() fail with ENAMETOOLONG: such a
+    # file cannot exist here, so the name is kept as the report gives it.
+    (tmp_path / "src").mkdir()
+    mapper = PathMapper(tmp_path)
+    if under_root:
+        assert mapper.file(raw, bases=[str(tmp_path)]) == to_posix(raw)
+    else:
+        assert mapper.file(raw) == raw
+
+
+def test_an_lcov_record_with_an_overlong_name_is_read(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    name = "src/" + "c" * 300 + ".ts"
+    report = tmp_path / "lcov.info"
+    report.write_text(f"SF:{name}\nDA:1,1\nend_of_record\nSF:/x/{name}\nDA:2,0\nend_of_record\n")
+    files = read_report(report, PathMapper(tmp_path)).files
+    assert set(files) == {name, f"/x/{name}"}

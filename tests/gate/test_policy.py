@@ -50,6 +50,15 @@ def test_the_cmmv_preset_carries_the_seeds_per_package_table() -> None:
     ):
         assert excluded(path), path
     assert not excluded("packages/vault/lib/vault.service.ts")
+    # Each exclusion matches whole names, not prefixes: a React component's source and
+    # its .tsx test stay in, and a folder merely starting with "dist" is not dist/.
+    for path in (
+        "packages/ui/lib/Button.spec.tsx",
+        "packages/ui/lib/Button.test.tsx",
+        "packages/ui/lib/api.mock.tsx",
+        "packages/ui/distribution/a.ts",
+    ):
+        assert not excluded(path), path
 
 
 def test_the_repos_own_policy_gates_the_security_packages() -> None:
@@ -104,6 +113,11 @@ def test_a_rule_may_check_any_metric() -> None:
             "p.toml: invalid policy: rules.1.paths: Value error, empty glob ''",
         ),
         ('exclude = ["/"]\n', "p.toml: invalid policy: exclude: Value error, empty glob '/'"),
+        (
+            'exclude = ["a.py", "[z-a].py"]\n',
+            "p.toml: invalid policy: exclude: Value error, "
+            "bad glob '[z-a].py': bad character range z-a",
+        ),
         (
             "[badge]\ngreen = 70\nyellow = 80\n",
             "p.toml: invalid policy: badge: Value error, yellow must not be above green",

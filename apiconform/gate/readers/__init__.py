@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from apiconform.gate.errors import GateInputError
-from apiconform.gate.model import BranchMismatch, CoverageReport, FileCoverage, merge_files
+from apiconform.gate.model import BranchMismatch, CoverageReport, FileCoverage
 from apiconform.gate.paths import PathMapper
-from apiconform.gate.readers.base import Reader
+from apiconform.gate.readers.base import Reader, merge_into
 from apiconform.gate.readers.cobertura import CoberturaReader
 from apiconform.gate.readers.coveragepy import CoveragePyDataReader, CoveragePyJsonReader
 from apiconform.gate.readers.lcov import LcovReader
@@ -58,21 +58,21 @@ def read_report(path: Path, paths: PathMapper, *, source: str | None = None) -> 
 
 
 def merge_reports(reports: Iterable[CoverageReport]) -> dict[str, FileCoverage]:
-    """Union of the reports' files; a file in several reports is merged (max hits)."""
+    """Union of the reports' files; a file in several reports is merged (see
+    :func:`~apiconform.gate.model.merge_files`)."""
     merged: dict[str, FileCoverage] = {}
     origin: dict[str, str] = {}
+
+    def disagree(path: str, exc: BranchMismatch) -> str:
+        return (
+            f"{path} line {exc.line}: branch outcomes disagree with {origin[path]} "
+            "(reports of different sources?)"
+        )
+
     for report in reports:
-        for path, item in report.files.items():
-            seen = merged.get(path)
-            try:
-                merged[path] = item if seen is None else merge_files(seen, item)
-            except BranchMismatch as exc:
-                raise GateInputError(
-                    report.source,
-                    f"{path} line {exc.line}: branch outcomes disagree with {origin[path]} "
-                    "(reports of different sources?)",
-                ) from None
-            origin.setdefault(path, report.source)
+        for item in report.files.values():
+            merge_into(merged, item, report.source, disagree)
+            origin.setdefault(item.path, report.source)
     return merged
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -36,13 +37,28 @@ def decode(source: str, data: bytes) -> str:
         raise GateInputError(source, "not UTF-8 text", line=line) from None
 
 
+def merge_into(
+    files: dict[str, FileCoverage],
+    item: FileCoverage,
+    source: str,
+    describe: Callable[[str, BranchMismatch], str],
+    line: int | None = None,
+) -> None:
+    """Add ``item`` to ``files``, merged with a view of the same file already there.
+
+    Outcomes that cannot be lined up raise :class:`GateInputError` for ``source`` (and
+    ``line``), its message ``describe(path, mismatch)``.
+    """
+    seen = files.get(item.path)
+    try:
+        files[item.path] = item if seen is None else merge_files(seen, item)
+    except BranchMismatch as exc:
+        raise GateInputError(source, describe(item.path, exc), line=line) from None
+
+
 def add_file(
     files: dict[str, FileCoverage], item: FileCoverage, source: str, line: int | None = None
 ) -> None:
     """Add ``item``; a file listed twice in one report (several LCOV records for one
     ``SF``, one Cobertura class per Java or C# class) is merged."""
-    seen = files.get(item.path)
-    try:
-        files[item.path] = item if seen is None else merge_files(seen, item)
-    except BranchMismatch as exc:
-        raise GateInputError(source, f"{item.path}: {exc}", line=line) from None
+    merge_into(files, item, source, lambda path, exc: f"{path}: {exc}", line)

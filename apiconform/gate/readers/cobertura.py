@@ -6,9 +6,11 @@ line of the element at fault, and entity declarations can be refused outright, w
 defuses entity-expansion attacks from untrusted report files without ``defusedxml``
 (istanbul's external ``DOCTYPE`` is harmless: expat never fetches it).
 
-Branches: Cobertura gives only ``condition-coverage="50% (1/2)"`` per line, so outcomes
-are counted, not named. Functions come from ``<method>`` elements; a report without any
-(coverage.py always writes an empty ``<methods/>``) has no function data: n/a.
+Branches: Cobertura gives ``condition-coverage="50% (1/2)"`` per line, so outcomes are
+counted, not named; coverage.py adds ``missing-branches="4,exit"``, the destinations not
+taken, which are kept so that shards merge exactly (see :mod:`apiconform.gate.model`).
+Functions come from ``<method>`` elements; a report without any (coverage.py always writes
+an empty ``<methods/>``) has no function data: n/a.
 """
 
 from __future__ import annotations
@@ -18,16 +20,20 @@ from pathlib import Path
 from xml.parsers import expat
 
 from apiconform.gate.errors import GateInputError
-from apiconform.gate.model import COUNTED_OUTCOME, FileCoverage
+from apiconform.gate.model import FileCoverage, counted_outcomes
 from apiconform.gate.paths import PathMapper
 from apiconform.gate.readers.base import add_file, decode
 
 _CONDITION = re.compile(r"\s*(?:\d+(?:\.\d+)?%\s*)?\((\d+)/(\d+)\)\s*")
 
 
-def counted_outcomes(covered: int, total: int) -> dict[str, int]:
-    """Outcome ids for a line known only by its counts: the first ``covered`` are hit."""
-    return {f"{COUNTED_OUTCOME}{i}": int(i < covered) for i in range(total)}
+def _missing_branches(value: str | None, count: int) -> list[str] | None:
+    """coverage.py's ``missing-branches="4,exit"``: the destinations of the outcomes not
+    taken, when it names exactly the ``count`` missed ones (else ``None``: counts only)."""
+    if count == 0:
+        return []
+    names = [n.strip() for n in (value or "").split(",") if n.strip()]
+    return names if len(names) == len(set(names)) == count else None
 
 
 class _Class:
@@ -149,7 +155,8 @@ class _Parser:
         covered, total = int(match[1]), int(match[2])
         if covered > total:
             raise self.fail(f"<line number={number}> covers {covered} of {total} branches")
-        self.current.branches[number] = counted_outcomes(covered, total)
+        missed = _missing_branches(attrs.get("missing-branches"), total - covered)
+        self.current.branches[number] = counted_outcomes(covered, total, missed)
 
     def end(self, name: str) -> None:
         self.stack.pop()

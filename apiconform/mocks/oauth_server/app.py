@@ -134,7 +134,7 @@ class MockOAuthApp:
         return {
             "service": "apiconform mock OAuth server",
             "client_id": client.client_id,
-            "client_secret": client.client_secret,
+            "client_secret": client.shown_secret,
             "providers": {
                 name: impl.endpoint_urls(base, real=real) for name, impl in self.providers.items()
             },

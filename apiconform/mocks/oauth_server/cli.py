@@ -22,7 +22,7 @@ def describe(app: MockOAuthApp, url: str) -> list[str]:
     """What the command prints at start: the address, the client, each provider's URLs."""
     lines = [f"mock OAuth server on {url}"]
     for client in app.config.clients:
-        secret = client.client_secret or "(public client: no secret, PKCE required)"
+        secret = client.shown_secret or "(public client: no secret, PKCE required)"
         lines.append(f"client_id={client.client_id} client_secret={secret}")
     for name in app.providers:
         endpoints = app.endpoints(name, url)  # type: ignore[arg-type]

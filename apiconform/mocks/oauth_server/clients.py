@@ -72,12 +72,17 @@ def _matches(pattern: str, uri: str) -> bool:
     if ":*" not in pattern:
         return uri == pattern
     want = urlsplit(pattern.replace(":*", "", 1))
-    got = urlsplit(uri)
     try:
-        got.port  # noqa: B018 - raises ValueError for a port that is not a number
+        got = urlsplit(uri)  # raises ValueError for a bad IPv6 host ("http://[::1:5/cb")
+        port = got.port  # raises ValueError for a port that is not a number
     except ValueError:
         return False
-    if got.scheme != want.scheme or got.hostname != want.hostname or "@" in got.netloc:
+    if got.scheme != want.scheme or got.hostname != want.hostname:
+        return False
+    # The host and port must be all there is: urlsplit overlooks "[::1]x:1", "user@" and
+    # "localhost:" (no port), which no client could follow.
+    host = f"[{got.hostname}]" if ":" in (got.hostname or "") else got.hostname
+    if got.netloc.lower() != (host if port is None else f"{host}:{port}"):
         return False
     if not want.path and not want.query:
         return True  # a bare origin pattern allows any path

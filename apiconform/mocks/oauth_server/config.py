@@ -58,6 +58,14 @@ class ClientConfig(BaseModel):
                 return {**data, "public": True}
         return data
 
+    @property
+    def shown_secret(self) -> str | None:
+        """The secret as banners and ``GET /`` show it: the published default as it is, any
+        other as ``***`` (it may be a real one), ``None`` for a public client."""
+        if self.client_secret is None or self.client_secret == DEFAULT_CLIENT_SECRET:
+            return self.client_secret
+        return "***"
+
     @field_validator("redirect_uris")
     @classmethod
     def _absolute_without_fragment(cls, uris: tuple[str, ...]) -> tuple[str, ...]:
@@ -158,7 +166,8 @@ class Lifetimes(BaseModel):
 
     code: float = Field(default=60, gt=0)
     access_token: float = Field(default=3600, gt=0)
-    refresh_token: float | None = Field(default=None, gt=0)  # None: until used or revoked
+    # None: until used or revoked (at GitHub, whose tokens always expire: six months)
+    refresh_token: float | None = Field(default=None, gt=0)
     consent: float = Field(default=600, gt=0)  # a consent page left open
     long_lived_token: float = Field(default=60 * 86400, gt=0)  # Facebook fb_exchange_token
 

@@ -7,6 +7,7 @@ in-process test uses :class:`~apiconform.mocks.oauth_server.app.MockOAuthApp` di
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -38,10 +39,26 @@ def _provider(request: Request) -> str:
     return provider
 
 
+def _not_finite(text: str) -> ControlError:
+    return ControlError(400, "invalid_request", f"{text} is not a finite number")
+
+
+def _constant(text: str) -> float:
+    raise _not_finite(text)  # NaN, Infinity, -Infinity
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 reads as infinity
+        raise _not_finite(text)
+    return value
+
+
 async def _json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
-        data = json.loads(raw) if raw.strip() else {}
+        # Python's json reads NaN and Infinity, which no JSON document may hold.
+        data = json.loads(raw, parse_float=_finite, parse_constant=_constant) if raw.strip() else {}
     except ValueError:
         raise ControlError(400, "invalid_request", "the body is not valid JSON") from None
     if not isinstance(data, dict):
@@ -92,7 +109,9 @@ def control_routes(ctx: MockContext, index: Index) -> list[Route]:
             path=query.get("path") or None,
             method=query.get("method") or None,
         )
-        return {"requests": [r.to_json() for r in found]}
+        # ?raw=1: the credentials as sent, for tests that assert on them.
+        redact = query.get("raw") not in ("1", "true")
+        return {"requests": [r.to_json(redact=redact) for r in found]}
 
     async def users(request: Request) -> dict[str, Any]:
         provider = _provider(request)
@@ -113,7 +132,11 @@ def control_routes(ctx: MockContext, index: Index) -> list[Route]:
         seconds = (await _json_object(request)).get("seconds")
         if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
             raise ControlError(400, "invalid_request", "seconds must be a number >= 0")
-        ctx.clock.advance(seconds)
+        try:
+            step = float(seconds)
+        except OverflowError:  # an integer of 400 digits
+            raise ControlError(400, "invalid_request", "seconds must be a finite number") from None
+        ctx.clock.advance(step)
         return {"now": ctx.clock.now()}
 
     async def reset(request: Request) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from apiconform.mocks.oauth_server.config import MockUser
+from apiconform.mocks.oauth_server.config import ClientConfig, MockUser
 from apiconform.mocks.oauth_server.errors import FlowError, Reason
 from apiconform.mocks.oauth_server.flow import Issued, issue
 from apiconform.mocks.oauth_server.params import Params
@@ -111,11 +111,18 @@ class Facebook(Provider):
             return JSONResponse({"error": {**body, "fbtrace_id": secrets.token_urlsafe(8)}}, 400)
         return JSONResponse(fb_error(error), status_code=400)
 
-    async def extra_grant(self, request: Request, grant_type: str, params: Params) -> Response:
-        """``fb_exchange_token``: a live token for a long-lived one of the same grant."""
+    async def extra_grant(
+        self, request: Request, grant_type: str, params: Params, client: ClientConfig
+    ) -> Response:
+        """``fb_exchange_token``: a live token for a long-lived one of the same grant, for
+        the client it was issued to only."""
         if grant_type != "fb_exchange_token":
-            return await super().extra_grant(request, grant_type, params)
+            return await super().extra_grant(request, grant_type, params, client)
         record = self.ctx.store.access_token(params.require("fb_exchange_token"), self.name)
+        if record.authorization.client_id != client.client_id:
+            raise FlowError(
+                "invalid_grant", "client_mismatch", "The token was issued to another client."
+            )
         issued = issue(
             self,
             request,

@@ -220,7 +220,7 @@ async def token(provider: Provider, request: Request) -> Response:
         elif grant_type == "refresh_token":
             issued = _refresh(provider, request, params, client)
         else:
-            return await provider.extra_grant(request, grant_type, params)
+            return await provider.extra_grant(request, grant_type, params, client)
     except FlowError as error:
         error.grant_type = grant_type
         return provider.token_error(request, error)
@@ -268,7 +268,7 @@ def _refresh(provider: Provider, request: Request, params: Params, client: Clien
             "refresh",
             authorization,
             prefix=provider.refresh_prefix,
-            lifetime=provider.ctx.config.lifetimes.refresh_token,
+            lifetime=provider.refresh_lifetime(),
         )
     return replace(issued, refresh=new_refresh)
 
@@ -296,7 +296,7 @@ def issue(
             "refresh",
             authorization,
             prefix=provider.refresh_prefix,
-            lifetime=lifetimes.refresh_token,
+            lifetime=provider.refresh_lifetime(),
         )
     id_token = None
     if provider.oidc and "openid" in authorization.scopes:

@@ -22,7 +22,8 @@ from apiconform.mocks.oauth_server.flow import Issued
 from apiconform.mocks.oauth_server.provider import Endpoint, Provider, origin
 
 DOCS = "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors"
-# GitHub's fixed refresh token lifetime (six months) when the config sets none.
+# GitHub's refresh token lifetime (six months), issued and advertised when the config sets
+# none.
 REFRESH_LIFETIME = 15_897_600
 
 
@@ -73,6 +74,10 @@ class GitHub(Provider):
             "error_uri": f"{DOCS}#access-denied",
         }
 
+    def refresh_lifetime(self) -> float:
+        # GitHub's refresh tokens always expire, after six months unless configured.
+        return self.ctx.config.lifetimes.refresh_token or REFRESH_LIFETIME
+
     def _answer(self, request: Request, body: dict[str, Any], status: int = 200) -> Response:
         # GitHub answers the token endpoint in the format the client accepts.
         if "json" in request.headers.get("accept", ""):
@@ -90,7 +95,7 @@ class GitHub(Provider):
         }
         if issued.refresh is not None:
             body["refresh_token"] = issued.refresh.value
-            body["refresh_token_expires_in"] = issued.refresh.expires_in(now) or REFRESH_LIFETIME
+            body["refresh_token_expires_in"] = issued.refresh.expires_in(now)
         body["scope"] = ",".join(issued.scopes)
         body["token_type"] = "bearer"  # noqa: S105 - a token type, not a password
         return self._answer(request, body)

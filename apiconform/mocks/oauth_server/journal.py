@@ -2,17 +2,55 @@
 
 ``journal.find(provider="google", endpoint="token")[-1].form["code_verifier"]`` answers
 "did the token request carry a code_verifier?". The journal is test evidence, not a log:
-it keeps headers and bodies as sent, so never print it where logs go.
+in Python it keeps headers and bodies as sent, so never print it where logs go.
+
+Its JSON form (``GET /_control/requests``) masks credentials as ``[redacted]``: the
+``Authorization`` and ``Cookie`` headers, and client secrets, access, refresh and id tokens
+in the query, the form and the body. Codes and code verifiers stay: they are single-use,
+and the evidence that a client used PKCE. ``to_json(redact=False)`` (``?raw=1``) shows all.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
+
+from apiconform.common.logs import REDACTED, SECRET_KEYS
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+#: Header, parameter and JSON field names whose values the JSON form masks.
+SECRET_NAMES = SECRET_KEYS | {
+    "proxy-authorization",
+    "fb_exchange_token",
+    "client_assertion",
+}
+_JSON_SECRET = re.compile(
+    r'("(?:'
+    + "|".join(re.escape(n) for n in sorted(SECRET_NAMES))
+    + r')"\s*:\s*)"(?:[^"\\]|\\.)*"',
+    re.IGNORECASE,
+)
+
+
+def _secret(name: str) -> bool:
+    return name.lower() in SECRET_NAMES
+
+
+def redact_fields(values: dict[str, str]) -> dict[str, str]:
+    """``values`` with the secret ones masked."""
+    return {k: REDACTED if _secret(k) else v for k, v in values.items()}
+
+
+def redact_body(body: str) -> str:
+    """A request body with secret values masked: form fields (whatever the content type
+    said, as the token endpoint reads them) and JSON string fields."""
+    pairs = parse_qsl(body, keep_blank_values=True)
+    if any(_secret(name) for name, _ in pairs):
+        body = urlencode([(n, REDACTED if _secret(n) else v) for n, v in pairs])
+    return _JSON_SECRET.sub(rf'\1"{REDACTED}"', body)
 
 
 @dataclass
@@ -32,8 +70,15 @@ class RecordedRequest:
     form: dict[str, str] = field(default_factory=dict)
     status: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_json(self, *, redact: bool = True) -> dict[str, Any]:
+        """The record as JSON, credentials masked unless ``redact`` is false."""
+        data = asdict(self)
+        if redact:
+            data["headers"] = redact_fields(self.headers)
+            data["query"] = redact_fields(self.query)
+            data["form"] = redact_fields(self.form)
+            data["body"] = redact_body(self.body)
+        return data
 
 
 def parse_form(body: bytes) -> dict[str, str]:

@@ -9,8 +9,9 @@ import re
 
 from apiconform.mocks.oauth_server.errors import FlowError
 
-# 43 to 128 unreserved characters, for verifiers and for challenges alike.
-_SHAPE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+# 43 to 128 unreserved characters, for verifiers and for challenges alike (used with
+# fullmatch: "$" would let a trailing newline through).
+_SHAPE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
 
 def s256(verifier: str) -> str:
@@ -37,7 +38,7 @@ def check_challenge(
         raise FlowError(
             "invalid_request", "pkce_method", f"Unsupported code_challenge_method: {method}."
         )
-    if not _SHAPE.match(challenge):
+    if not _SHAPE.fullmatch(challenge):
         raise FlowError(
             "invalid_request", "param_invalid", "code_challenge must be 43-128 URL-safe characters."
         )
@@ -45,11 +46,24 @@ def check_challenge(
 
 
 def verify(verifier: str | None, challenge: str | None, method: str | None) -> None:
-    """Raise ``invalid_grant`` unless ``verifier`` answers the code's challenge."""
+    """Raise ``invalid_grant`` unless ``verifier`` answers the code's challenge.
+
+    A code issued without a challenge takes no verifier: one sent anyway means the
+    challenge was stripped from the authorization request (RFC 9700 section 2.1.1).
+    """
     if challenge is None:
+        if verifier is not None:
+            raise FlowError(
+                "invalid_grant",
+                "pkce_mismatch",
+                "code_verifier given, but the authorization request had no code_challenge.",
+            )
         return
     if verifier is None:
         raise FlowError("invalid_grant", "pkce_missing", "Missing code verifier.")
+    # The shape first: s256 takes ASCII only, and no other verifier is valid anyway.
+    if not _SHAPE.fullmatch(verifier):
+        raise FlowError("invalid_grant", "pkce_mismatch", "Invalid code verifier.")
     computed = s256(verifier) if method == "S256" else verifier
-    if not _SHAPE.match(verifier) or not hmac.compare_digest(computed, challenge):
+    if not hmac.compare_digest(computed, challenge):
         raise FlowError("invalid_grant", "pkce_mismatch", "Invalid code verifier.")

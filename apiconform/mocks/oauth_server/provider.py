@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from apiconform.mocks.oauth_server import flow
-from apiconform.mocks.oauth_server.config import MockUser, ProviderName
+from apiconform.mocks.oauth_server.config import ClientConfig, MockUser, ProviderName
 from apiconform.mocks.oauth_server.context import MockContext
 from apiconform.mocks.oauth_server.errors import FlowError, MockOAuthError
 from apiconform.mocks.oauth_server.faults import Faults
@@ -151,6 +151,10 @@ class Provider(ABC):
 
     # hooks ----------------------------------------------------------------------------
 
+    def refresh_lifetime(self) -> float | None:
+        """Seconds a refresh token lives (None: until used or revoked); the config's."""
+        return self.ctx.config.lifetimes.refresh_token
+
     def offline(self, params_scope: tuple[str, ...], access_type: str | None) -> bool:
         """Whether an authorization asks for a refresh token."""
         return True
@@ -179,8 +183,11 @@ class Provider(ABC):
     def api_error(self, request: Request, error: FlowError) -> Response:
         """A profile endpoint's answer to a missing, unknown or expired access token."""
 
-    async def extra_grant(self, request: Request, grant_type: str, params: Params) -> Response:
-        """A grant type beyond ``authorization_code`` and ``refresh_token``."""
+    async def extra_grant(
+        self, request: Request, grant_type: str, params: Params, client: ClientConfig
+    ) -> Response:
+        """A grant type beyond ``authorization_code`` and ``refresh_token``, requested by the
+        authenticated ``client``."""
         raise FlowError(
             "unsupported_grant_type", "grant_unsupported", f"Unsupported grant type: {grant_type}"
         )

@@ -69,11 +69,12 @@ def test_command_serves_until_signalled(stop: signal.Signals) -> None:
 
 def test_config_file_is_used(tmp_path: Path) -> None:
     config = tmp_path / "mock.toml"
-    config.write_text('[[clients]]\nclient_id = "web"\nclient_secret = "s"\n')
+    config.write_text('[[clients]]\nclient_id = "web"\nclient_secret = "s3cr3t"\n')
     proc = start("--port", "0", "--config", str(config))
     try:
         lines = banner(proc)
-        assert "client_id=web client_secret=s" in lines
+        assert "client_id=web client_secret=***" in lines  # a real secret is not printed
+        assert not any("s3cr3t" in line for line in lines)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)

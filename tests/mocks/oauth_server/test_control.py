@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
-from tests.mocks.harness import BASE, Harness
+from apiconform.mocks.oauth_server import ClientConfig
+from tests.mocks.harness import BASE, REDIRECT, Harness, harness_for
 
 
 async def test_faults_are_set_read_and_cleared_over_http(oauth: Harness) -> None:
@@ -80,6 +83,54 @@ async def test_requests_are_recorded_and_queryable(oauth: Harness) -> None:
     assert len(oauth.app.requests) == 0
 
 
+SECRET = "s3cr3t-of-the-web-app"
+
+
+async def test_recorded_secrets_are_redacted_over_http_unless_raw_is_asked() -> None:
+    web = ClientConfig(client_id="web", client_secret=SECRET)
+    async with harness_for(auto_approve=True, clients=[web]) as oauth:
+        code = await oauth.code("facebook", client_id="web")
+        basic = base64.b64encode(f"web:{SECRET}".encode()).decode()
+        exchanged = await oauth.client.post(
+            oauth.urls("facebook").token,
+            data={"code": code, "redirect_uri": REDIRECT, "code_verifier": oauth.verifier},
+            headers={"authorization": f"Basic {basic}"},
+        )
+        access = exchanged.json()["access_token"]
+        await oauth.token(
+            "facebook",
+            client_id="web",
+            client_secret=SECRET,
+            grant_type="fb_exchange_token",
+            fb_exchange_token=access,
+        )
+        await oauth.client.get(oauth.urls("facebook").me or "", params={"access_token": access})
+        await oauth.client.post(
+            oauth.urls("google").token,
+            content=f'{{"client_secret": "{SECRET}", "refresh_token": "r-1"}}'.encode(),
+            headers={"content-type": "application/json", "cookie": "session=c-1"},
+        )
+        shown = (await oauth.client.get(f"{BASE}/_control/requests")).text
+        for secret in (SECRET, basic, access, "r-1", "session=c-1"):
+            assert secret not in shown
+        token, exchange, me, google = (await oauth.client.get(f"{BASE}/_control/requests")).json()[
+            "requests"
+        ][-4:]
+        assert token["headers"]["authorization"] == "[redacted]"
+        assert token["form"]["code_verifier"] == oauth.verifier  # evidence of PKCE stays
+        assert exchange["form"]["client_secret"] == "[redacted]"
+        assert exchange["form"]["fb_exchange_token"] == "[redacted]"
+        assert exchange["form"]["grant_type"] == "fb_exchange_token"
+        assert "client_secret=%5Bredacted%5D" in exchange["body"]
+        assert me["query"]["access_token"] == "[redacted]"
+        assert google["body"] == '{"client_secret": "[redacted]", "refresh_token": "[redacted]"}'
+        raw = (await oauth.client.get(f"{BASE}/_control/requests", params={"raw": "1"})).text
+        for secret in (SECRET, basic, access, "r-1", "session=c-1"):
+            assert secret in raw
+        # In Python the journal keeps everything as sent.
+        assert oauth.app.requests.last("facebook", "me").query["access_token"] == access
+
+
 async def test_journal_queries_in_python(oauth: Harness) -> None:
     await oauth.tokens("microsoft")
     journal = oauth.app.requests
@@ -119,6 +170,34 @@ async def test_clock_can_be_advanced_to_expire_tokens(oauth: Harness) -> None:
         assert refused.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "seconds",
+    [b"Infinity", b"-Infinity", b"NaN", b"1e400", b"1" + b"0" * 400],
+    ids=["inf", "-inf", "nan", "float-overflow", "int-overflow"],
+)
+async def test_clock_advance_refuses_numbers_that_are_not_finite(
+    oauth: Harness, seconds: bytes
+) -> None:
+    before = oauth.app.clock.now()
+    response = await oauth.client.post(
+        f"{BASE}/_control/clock/advance", content=b'{"seconds": ' + seconds + b"}"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert "finite" in response.json()["error_description"]
+    assert oauth.app.clock.now() - before < 3600  # not moved by the refused request
+
+
+@pytest.mark.parametrize("body", [b'{"latency": NaN}', b'{"latency": Infinity}'])
+async def test_control_bodies_with_non_finite_numbers_are_refused(
+    oauth: Harness, body: bytes
+) -> None:
+    response = await oauth.client.put(f"{BASE}/_control/faults/google", content=body)
+    assert response.status_code == 400
+    assert set(response.json()) == {"error", "error_description"}
+    assert oauth.app.faults.get("google").latency == 0
+
+
 async def test_reset_forgets_tokens_requests_and_changes(oauth: Harness) -> None:
     tokens = await oauth.tokens("google")
     oauth.app.users.put("google", "104857600000000000001", {"name": "Changed"})
@@ -133,7 +212,7 @@ async def test_reset_forgets_tokens_requests_and_changes(oauth: Harness) -> None
 async def test_index_lists_every_provider_and_the_client(oauth: Harness) -> None:
     index = (await oauth.client.get(f"{BASE}/")).json()
     assert index["client_id"] == "apiconform-client"
-    assert index["client_secret"] == "apiconform-secret"
+    assert index["client_secret"] == "apiconform-secret"  # published: shown as it is
     assert set(index["providers"]) == {"google", "github", "facebook", "microsoft"}
     assert index["providers"]["github"]["emails"] == f"{BASE}/github/api/user/emails"
     assert index["control"] == f"{BASE}/_control"
@@ -147,3 +226,18 @@ async def test_unknown_paths_and_methods_get_json_errors(oauth: Harness) -> None
     assert wrong.status_code == 405
     assert wrong.json()["error"] == "invalid_request"
     assert "allow" in wrong.headers
+
+
+@pytest.mark.parametrize(
+    ("client", "shown"),
+    [
+        (ClientConfig(client_id="web", client_secret=SECRET), "***"),
+        (ClientConfig(client_id="spa", client_secret=None), None),
+    ],
+)
+async def test_index_masks_a_configured_client_secret(
+    client: ClientConfig, shown: str | None
+) -> None:
+    async with harness_for(clients=[client]) as oauth:
+        index = (await oauth.client.get(f"{BASE}/")).json()
+    assert (index["client_id"], index["client_secret"]) == (client.client_id, shown)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apiconform.mocks.oauth_server import MockUser
+from apiconform.mocks.oauth_server import DEFAULT_CLIENT_ID, ClientConfig, MockUser
 from tests.mocks.harness import BASE, REDIRECT, Harness, harness_for, query
 
 
@@ -98,6 +98,29 @@ async def test_fb_exchange_token_gives_a_long_lived_token(oauth: Harness) -> Non
     assert refresh.json()["error"]["code"] == 190  # Facebook has no refresh tokens
     other = await oauth.token("facebook", grant_type="client_credentials")
     assert other.json()["error"]["code"] == 100
+
+
+async def test_fb_exchange_token_refuses_a_token_of_another_client() -> None:
+    other = ClientConfig(client_id="b-app", client_secret="b-secret")
+    async with harness_for(
+        auto_approve=True, clients=[ClientConfig(client_id=DEFAULT_CLIENT_ID), other]
+    ) as oauth:
+        short = await oauth.tokens("facebook")  # issued to the default client
+        stolen = await oauth.token(
+            "facebook",
+            grant_type="fb_exchange_token",
+            fb_exchange_token=short["access_token"],
+            client_id="b-app",
+            client_secret="b-secret",
+        )
+        assert stolen.status_code == 400
+        assert stolen.json()["error"]["code"] == 100
+        assert "another client" in stolen.json()["error"]["message"]
+        assert [t.authorization.client_id for t in oauth.app.store.tokens()] == [DEFAULT_CLIENT_ID]
+        own = await oauth.token(
+            "facebook", grant_type="fb_exchange_token", fb_exchange_token=short["access_token"]
+        )
+        assert own.status_code == 200
 
 
 async def test_access_token_errors(oauth: Harness) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import pytest
 
@@ -98,16 +99,66 @@ async def test_missing_code_verifier_is_refused(oauth: Harness, provider: str) -
     assert "verifier" in response.json()["error_description"]
 
 
-async def test_malformed_code_verifier_is_refused(oauth: Harness) -> None:
-    code = await oauth.code("google")
-    response = await oauth.exchange("google", code, code_verifier="short")
-    assert response.json()["error"] == "invalid_grant"
+def utf8_s256(verifier: str) -> str:
+    """The S256 challenge of any text, hashed as UTF-8 (``s256`` takes ASCII only)."""
+    digest = hashlib.sha256(verifier.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "verifier",
+    ["a" * 42, "é" * 43, "a" * 43 + "\n", "a" * 129, "a" * 42 + "+"],
+    ids=["too-short", "non-ascii", "trailing-newline", "too-long", "not-unreserved"],
+)
+async def test_a_verifier_of_the_wrong_shape_is_refused_though_its_hash_matches(
+    oauth: Harness, verifier: str
+) -> None:
+    # The challenge is the verifier's true S256 hash: only the shape check can refuse it
+    # (RFC 7636 4.1: 43-128 characters of [A-Za-z0-9-._~]).
+    code = await oauth.code("google", code_challenge=utf8_s256(verifier))
+    response = await oauth.exchange("google", code, code_verifier=verifier)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_grant",
+        "error_description": "Invalid code verifier.",
+    }
+
+
+async def test_a_plain_challenge_is_refused_when_its_verifier_would_be_malformed() -> None:
+    async with harness_for(auto_approve=True, pkce_plain=True) as oauth:
+        # Under "plain" the verifier is the challenge: one with a trailing newline cannot be
+        # a verifier, so it is refused at authorize already.
+        location = await oauth.callback(
+            "google", code_challenge="a" * 43 + "\n", code_challenge_method="plain"
+        )
+        assert query(location)["error"] == "invalid_request"
+        code = await oauth.code("google", code_challenge="a" * 43, code_challenge_method="plain")
+        short = await oauth.exchange("google", code, code_verifier="a" * 42)
+        assert short.json()["error"] == "invalid_grant"
+        assert (await oauth.exchange("google", code, code_verifier="a" * 43)).status_code == 200
 
 
 async def test_flow_without_pkce_needs_no_verifier(oauth: Harness) -> None:
     code = await oauth.code("google", code_challenge=None, code_challenge_method=None)
     response = await oauth.exchange("google", code, code_verifier=None)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_verifier_for_a_code_issued_without_a_challenge_is_refused(
+    oauth: Harness, provider: str
+) -> None:
+    # RFC 9700 2.1.1: a verifier without a challenge means the challenge was stripped
+    # (a PKCE downgrade), so the token request is refused.
+    code = await oauth.code(provider, code_challenge=None, code_challenge_method=None)
+    response = await oauth.exchange(provider, code, code_verifier=new_verifier())
+    assert error_of(provider, response.json()) in (
+        "invalid_grant",
+        "bad_verification_code",
+        "fb:100/None",
+    )
+    # the code was not burnt: without the stray verifier it is redeemed
+    assert (await oauth.exchange(provider, code, code_verifier=None)).status_code == 200
 
 
 async def test_plain_pkce_is_refused_unless_enabled(oauth: Harness) -> None:
@@ -135,6 +186,8 @@ async def test_plain_pkce_works_when_enabled() -> None:
     [
         ({"code_challenge": None, "code_challenge_method": "S256"}, "without code_challenge"),
         ({"code_challenge": "tooshort"}, "43-128"),
+        ({"code_challenge": "a" * 43 + "\n"}, "43-128"),
+        ({"code_challenge": "é" * 43}, "43-128"),
         ({"code_challenge_method": "S512"}, "Unsupported code_challenge_method"),
     ],
 )
@@ -169,7 +222,17 @@ async def test_public_client_must_use_pkce_and_sends_no_secret() -> None:
 async def test_unregistered_redirect_uri_is_shown_not_redirected(
     oauth: Harness, provider: str
 ) -> None:
-    for uri in ("https://evil.example/cb", "http://127.0.0.1:8765/cb#frag", "http://127.0.0.1:x/"):
+    for uri in (
+        "https://evil.example/cb",
+        "http://127.0.0.1:8765/cb#frag",
+        "http://127.0.0.1:x/",
+        "http://[::1:5/cb",  # an unclosed IPv6 bracket
+        "http://[::1]:99999/cb",  # a port out of range
+        "http://[zz::1]:5/cb",  # brackets around something that is no IPv6 address
+        "http://[::1]x:1/cb",  # text after the brackets, which urlsplit overlooks
+        "http://user@127.0.0.1:1/cb",  # credentials in the authority
+        "http://localhost:/cb",  # a colon without a port
+    ):
         response = await oauth.client.get(oauth.authorize_url(provider, redirect_uri=uri))
         assert response.status_code == 400
         assert "location" not in response.headers
@@ -390,7 +453,15 @@ async def test_existing_query_of_the_redirect_uri_is_kept(oauth: Harness) -> Non
 # refresh tokens -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("provider", ["google", "github", "microsoft"])
+REFRESHING = ["google", "github", "microsoft"]  # Facebook issues no refresh tokens
+REFRESH_ERROR = {
+    "google": "invalid_grant",
+    "github": "bad_refresh_token",
+    "microsoft": "invalid_grant",
+}
+
+
+@pytest.mark.parametrize("provider", REFRESHING)
 async def test_refresh_rotates_and_the_old_token_stops_working(
     oauth: Harness, provider: str
 ) -> None:
@@ -402,21 +473,26 @@ async def test_refresh_rotates_and_the_old_token_stops_working(
     assert renewed["access_token"] != tokens["access_token"]
     assert (await oauth.profile(provider, renewed["access_token"])).status_code == 200
     second = await oauth.refresh(provider, renewed["refresh_token"])
-    assert second.status_code == 200
+    assert second.status_code == 200, second.text
+    assert "access_token" in second.json()
+    # Each rotated token is spent: presenting the first or the second again is refused.
+    for spent in (tokens["refresh_token"], renewed["refresh_token"]):
+        again = await oauth.refresh(provider, spent)
+        assert again.json()["error"] == REFRESH_ERROR[provider]
+        assert "access_token" not in again.json()
 
 
-@pytest.mark.parametrize("provider", ["google", "microsoft"])
+@pytest.mark.parametrize("provider", REFRESHING)
 async def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(
     oauth: Harness, provider: str
 ) -> None:
     tokens = await oauth.tokens(provider)
     renewed = (await oauth.refresh(provider, tokens["refresh_token"])).json()
     reuse = await oauth.refresh(provider, tokens["refresh_token"])
-    assert reuse.json()["error"] == "invalid_grant"
+    assert reuse.json()["error"] == REFRESH_ERROR[provider]
     # the leak is contained: the newest tokens of the family stop working too
-    assert (await oauth.refresh(provider, renewed["refresh_token"])).json()[
-        "error"
-    ] == "invalid_grant"
+    newest = await oauth.refresh(provider, renewed["refresh_token"])
+    assert newest.json()["error"] == REFRESH_ERROR[provider]
     assert (await oauth.profile(provider, renewed["access_token"])).status_code == 401
 
 

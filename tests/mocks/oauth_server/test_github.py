@@ -57,6 +57,27 @@ async def test_errors_are_http_200_with_githubs_codes(oauth: Harness) -> None:
     assert parse_qs(form.text)["error"] == ["bad_verification_code"]
 
 
+async def test_refresh_tokens_expire_when_github_says_they_do(oauth: Harness) -> None:
+    # Without a configured lifetime GitHub's own six months apply, advertised and enforced.
+    tokens = await oauth.tokens("github")
+    assert tokens["refresh_token_expires_in"] == 15_897_600
+    oauth.app.clock.advance(15_897_600 - 1)
+    renewed = (await oauth.refresh("github", tokens["refresh_token"])).json()
+    assert renewed["refresh_token_expires_in"] == 15_897_600  # a rotated one lives as long
+    oauth.app.clock.advance(15_897_600)
+    expired = await oauth.refresh("github", renewed["refresh_token"])
+    assert expired.json()["error"] == "bad_refresh_token"
+
+
+async def test_a_configured_refresh_lifetime_is_advertised_and_enforced() -> None:
+    async with harness_for(auto_approve=True, lifetimes={"refresh_token": 100}) as oauth:
+        tokens = await oauth.tokens("github")
+        assert tokens["refresh_token_expires_in"] == 100
+        oauth.app.clock.advance(101)
+        expired = await oauth.refresh("github", tokens["refresh_token"])
+        assert expired.json()["error"] == "bad_refresh_token"
+
+
 async def test_token_parameters_may_come_in_the_query_string(oauth: Harness) -> None:
     code = await oauth.code("github", code_challenge=None, code_challenge_method=None)
     params = {
