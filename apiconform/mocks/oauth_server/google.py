@@ -74,9 +74,6 @@ class Google(Provider):
         )  # fmt: skip
         return JSONResponse(document)
 
-    async def jwks(self, request: Request) -> Response:
-        return JSONResponse(self.ctx.keys.get(self.name).jwks())
-
     async def userinfo(self, request: Request) -> Response:
         try:
             record = self.bearer(request)

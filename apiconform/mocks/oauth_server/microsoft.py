@@ -109,9 +109,6 @@ class Microsoft(Provider):
         )  # fmt: skip
         return JSONResponse(document)
 
-    async def jwks(self, request: Request) -> Response:
-        return JSONResponse(self.ctx.keys.get(self.name).jwks())
-
     async def me(self, request: Request) -> Response:
         try:
             record = self.bearer(request)

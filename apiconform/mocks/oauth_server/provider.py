@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from apiconform.mocks.oauth_server import flow
@@ -164,6 +164,10 @@ class Provider(ABC):
 
     def deny_params(self) -> dict[str, str]:
         return {"error": "access_denied"}
+
+    async def jwks(self, request: Request) -> Response:
+        """The provider's public keys (the JWKS endpoint of an OIDC provider)."""
+        return JSONResponse(self.ctx.keys.get(self.name).jwks())
 
     def id_token(
         self, request: Request, authorization: Authorization, access: TokenRecord, *, nonce: bool
