@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any, Literal
 
@@ -38,7 +39,11 @@ class CacheConfig(BaseModel):
         return self
 
 
-ASYNC_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
+# driver -> (the module it needs, the extra that installs it)
+ASYNC_DRIVERS = {
+    "sqlite+aiosqlite": ("aiosqlite", "sqlite"),
+    "postgresql+asyncpg": ("asyncpg", "postgres"),
+}
 
 
 class DatabaseConfig(BaseModel):
@@ -65,6 +70,9 @@ class DatabaseConfig(BaseModel):
             raise ValueError(
                 f"driver {driver!r} is not supported; use {' or '.join(sorted(ASYNC_DRIVERS))}"
             )
+        module, package = ASYNC_DRIVERS[driver]
+        if importlib.util.find_spec(module) is None:
+            raise ValueError(f"{driver} needs the {module} package: install {package}")
         return url
 
 

@@ -124,6 +124,26 @@ def test_invalid_config_names_the_app_and_field(
     assert registry.get("agent:bad") is None
 
 
+def test_database_driver_that_is_not_installed_is_named(
+    registry: AppRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "asyncpg" else real(name, *a)
+    )
+    with pytest.raises(
+        ConfigError, match=r"needs the asyncpg package: install apiconform\[postgres\]"
+    ):
+        ApplicationFactory.create(
+            id="db",
+            scope="agent",
+            config={"database": {"url": "postgresql+asyncpg://h/d"}},
+            registry=registry,
+        )
+
+
 def test_failed_composition_leaves_nothing_registered(registry: AppRegistry) -> None:
     class NotAController:
         pass
