@@ -39,10 +39,10 @@ class CacheConfig(BaseModel):
         return self
 
 
-# driver -> (the module it needs, the extra that installs it)
+# driver -> (the module it needs, what installs it)
 ASYNC_DRIVERS = {
-    "sqlite+aiosqlite": ("aiosqlite", "sqlite"),
-    "postgresql+asyncpg": ("asyncpg", "postgres"),
+    "sqlite+aiosqlite": ("aiosqlite", "apiconform"),
+    "postgresql+asyncpg": ("asyncpg", "apiconform[postgres]"),
 }
 
 
