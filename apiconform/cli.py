@@ -17,9 +17,11 @@ from apiconform.errors import ApiconformError
 COMMANDS = {
     "serve": "apiconform.reference.cli:serve",
     "check": "apiconform.conformance.cli:check",
-    "catalog": "apiconform.spec.cli:catalog",
+    "fuzz": "apiconform.conformance.fuzz:fuzz",
+    "catalog": "apiconform.conformance.catalog:catalog",
     "gate": "apiconform.gate.cli:gate",
     "mock-oauth": "apiconform.mocks.oauth_server.cli:mock_oauth",
+    "load": "apiconform.load.cli:load",
 }
 
 

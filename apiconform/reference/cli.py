@@ -3,70 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import click
 
 from apiconform.common.logs import configure_logging, get_logger
+from apiconform.common.loop import run
 from apiconform.errors import ConfigError
-from apiconform.reference.kernel import Application
+from apiconform.reference.kernel import AppConfig, Application, InvalidConfig
+from apiconform.reference.settings import (
+    ConfigSources,
+    add_environment,
+    explain,
+    load_file,
+    parse_setting,
+)
 
 
-def load_config_file(path: Path) -> dict[str, Any]:
-    """Read an app config TOML file; a syntax error names the file and line."""
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-
-
-def parse_setting(text: str) -> dict[str, Any]:
-    """``a.b.c=value`` as ``{"a": {"b": {"c": value}}}``; the value is JSON when it parses
-    as JSON, else the plain string."""
-    key, sep, raw = text.partition("=")
-    parts = key.strip().split(".")
-    if not sep or not all(part.isidentifier() for part in parts):
-        raise ConfigError(
-            f"--set {text!r}: use a dotted key and a value, e.g. errors.body_limit=1024"
-        )
-    try:
-        value: Any = json.loads(raw)
-    except ValueError:
-        value = raw
-    for part in reversed(parts):
-        value = {part: value}
-    return dict(value)
-
-
-def build_apps(
-    *,
-    host: str | None,
-    port: int | None,
-    config: dict[str, Any],
-    agents: int,
-    database_url: str | None = None,
-) -> list[Application]:
-    """The demo app, or ``agents`` agent apps; a config file's ``[agents.<name>]`` tables
-    hold values for one agent only."""
-    from apiconform.reference.demo.app import create_agents, create_demo_app, merge
+def build_apps(*, config: dict[str, Any], agents: int) -> list[Application]:
+    """The demo app, or ``agents`` agent apps; a config's ``[agents.<name>]`` tables hold
+    values for one agent only."""
+    from apiconform.reference.demo.app import create_agents, create_demo_app
 
     base = dict(config)
     per_agent = base.pop("agents", {})
     if not isinstance(per_agent, dict) or not all(isinstance(v, dict) for v in per_agent.values()):
         raise ConfigError("config: [agents] must hold one table per agent, e.g. [agents.agent-0]")
-    if host is not None:
-        base["host"] = host
-    if port is not None:
-        base["port"] = port
-    if database_url:
-        base = merge(base, {"database": {"url": database_url}})
     if agents:
         return create_agents(agents, base=base, overrides=per_agent)
     if per_agent:
@@ -74,10 +38,43 @@ def build_apps(
     return [create_demo_app(config=base)]
 
 
-async def run_until_signalled(apps: list[Application], stop: asyncio.Event | None = None) -> None:
-    """Start every app, wait for SIGINT/SIGTERM (or ``stop``), then dispose them all.
+def config_sources(
+    *,
+    config_file: Path | None,
+    host: str | None = None,
+    port: int | None = None,
+    database_url: str | None = None,
+    oauth_mock_url: str | None = None,
+    settings: tuple[str, ...] = (),
+    environ: dict[str, str] | None = None,
+) -> ConfigSources:
+    """The serve command's config, layer by layer: file, environment, options."""
+    from apiconform.reference.demo.app import demo_features
+
+    sources = ConfigSources()
+    if config_file is not None:
+        sources.add(load_file(config_file), str(config_file))
+    known = {*AppConfig.model_fields, *(f.name for f in demo_features())}
+    add_environment(sources, known, environ)
+    if host is not None:
+        sources.add({"host": host}, "--host")
+    if port is not None:
+        sources.add({"port": port}, "--port")
+    if database_url:
+        sources.add({"database": {"url": database_url}}, "--database-url")
+    if oauth_mock_url:
+        sources.add({"auth": {"mock_url": oauth_mock_url}}, "--oauth-mock-url")
+    for setting in settings:
+        sources.add(parse_setting(setting), f"--set {setting.partition('=')[0].strip()}")
+    return sources
+
+
+async def run_until_signalled(apps: list[Application], stop: asyncio.Event | None = None) -> int:
+    """Start every app, wait for SIGINT/SIGTERM (or ``stop``), then dispose them all; the
+    exit code is 1 when requests had to be cut after the drain timeout, else 0.
 
     If one app fails to start, those already started are disposed and the error raised.
+    The addresses go to stderr: stdout is the JSON log stream.
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -87,14 +84,20 @@ async def run_until_signalled(apps: list[Application], stop: asyncio.Event | Non
     try:
         for app in apps:
             await app.start()
-            click.echo(f"{app.id} ({app.scope}) serving on {app.address}")
-        log.info("serving", apps=[a.id for a in apps])
+            click.echo(f"{app.id} ({app.scope}) serving on {app.address}", err=True)
+        loop_module = type(loop).__module__.split(".")[0]
+        log.info(
+            "serving",
+            apps=[a.id for a in apps],
+            loop="uvloop" if loop_module == "uvloop" else "asyncio",
+        )
         await stop.wait()
         log.info("stopping", apps=[a.id for a in apps])
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await asyncio.gather(*(app.dispose() for app in apps))
+    return 1 if any(app.requests_cut for app in apps) else 0
 
 
 @click.command()
@@ -109,10 +112,15 @@ async def run_until_signalled(apps: list[Application], stop: asyncio.Event | Non
 )
 @click.option(
     "--database-url",
-    envvar="APICONFORM_DATABASE_URL",
     default=None,
-    help="SQLAlchemy async URL (sqlite+aiosqlite:///..., postgresql+asyncpg://...); "
-    "default: an in-memory SQLite database per app.",
+    help="Database URL (postgresql://..., sqlite:///path); also APICONFORM_DATABASE_URL. "
+    "Default: an in-memory SQLite database per app.",
+)
+@click.option(
+    "--oauth-mock-url",
+    default=None,
+    help="Point every OAuth provider at this mock OAuth server (apiconform mock-oauth), "
+    "with its default client; also APICONFORM_AUTH__MOCK_URL.",
 )
 @click.option(
     "--set",
@@ -132,15 +140,27 @@ def serve(
     port: int | None,
     config_file: Path | None,
     database_url: str | None,
+    oauth_mock_url: str | None,
     settings: tuple[str, ...],
     agents: int,
-) -> None:
-    """Run the reference demo app until Ctrl-C or SIGTERM."""
-    from apiconform.reference.demo.app import merge
+) -> int:
+    """Run the reference demo app until Ctrl-C or SIGTERM.
 
+    Config layers, later ones winning: --config FILE, APICONFORM_<KEY>[__<KEY>]
+    environment variables (e.g. APICONFORM_ERRORS__BODY_LIMIT=1024), then the options.
+    """
     configure_logging()
-    config = load_config_file(config_file) if config_file else {}
-    for setting in settings:
-        config = merge(config, parse_setting(setting))
-    apps = build_apps(host=host, port=port, config=config, agents=agents, database_url=database_url)
-    asyncio.run(run_until_signalled(apps))
+    sources = config_sources(
+        config_file=config_file,
+        host=host,
+        port=port,
+        database_url=database_url,
+        oauth_mock_url=oauth_mock_url,
+        settings=settings,
+    )
+    try:
+        apps = build_apps(config=sources.values, agents=agents)
+    except InvalidConfig as exc:
+        agent = exc.app_id.removeprefix("agent:") if exc.app_id.startswith("agent:") else None
+        raise ConfigError(explain(exc, sources, agent)) from None
+    return run(run_until_signalled(apps))

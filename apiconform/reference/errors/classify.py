@@ -4,7 +4,6 @@ failing, and how to describe an error in a log line without leaking credentials.
 from __future__ import annotations
 
 import errno
-import re
 import socket
 import sys
 import time
@@ -13,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from apiconform.common.redaction import redact_text
 from apiconform.reference.errors.exceptions import HttpException
 
 _TRANSIENT_ERRNOS = frozenset(
@@ -102,20 +102,7 @@ def is_failure(exc: BaseException) -> bool:
     return is_transient(exc)
 
 
-_URL_USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@]+@")
-_KEY_VALUE = re.compile(
-    r"(?i)\b(password|passwd|pwd|secret|token|api[_-]?key|dsn)(\s*[=:]\s*)([^\s,;&]+)"
-)
-_AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 MAX_ERROR_TEXT = 300
-
-
-def redact_text(text: str) -> str:
-    """``text`` with URL credentials, ``password=...``-style values and bearer tokens
-    masked, for log lines and reports built from exception messages."""
-    text = _URL_USERINFO.sub(r"\1***@", text)
-    text = _KEY_VALUE.sub(r"\1\2***", text)
-    return _AUTH_SCHEME.sub(r"\1 ***", text)
 
 
 def error_summary(exc: BaseException) -> str:

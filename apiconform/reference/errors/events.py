@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from apiconform.reference.errors.classify import (
-    redact_text,
-)
+from apiconform.common.redaction import redact_text
 from apiconform.reference.kernel.context import get_correlation_id
 
 Severity = Literal["critical", "error"]

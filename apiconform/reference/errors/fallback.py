@@ -7,11 +7,13 @@ import functools
 import inspect
 import time
 import weakref
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
+from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
 
 from apiconform.common.logs import get_logger
@@ -50,13 +52,52 @@ _NOTHING: Any = object()
 
 
 class _Memory:
-    """What one degradable handler remembers within one application."""
+    """What one degradable handler remembers within one application: the last good
+    result per distinct call (its arguments), the newest ``size`` calls at most."""
 
-    __slots__ = ("last_good", "throttle")
+    __slots__ = ("last_good", "size", "throttle")
 
-    def __init__(self, log_interval: float, clock: Callable[[], float]) -> None:
-        self.last_good: Any = _NOTHING
+    def __init__(self, log_interval: float, clock: Callable[[], float], size: int) -> None:
+        self.last_good: OrderedDict[Hashable, Any] = OrderedDict()
+        self.size = size
         self.throttle = OncePerInterval(log_interval, clock)
+
+    def recall(self, key: Hashable | None) -> Any:
+        if key is None:
+            return _NOTHING
+        return self.last_good.get(key, _NOTHING)
+
+    def keep(self, key: Hashable | None, result: Any) -> None:
+        if key is None:
+            return
+        self.last_good[key] = result
+        self.last_good.move_to_end(key)
+        while len(self.last_good) > self.size:
+            self.last_good.popitem(last=False)
+
+
+def _call_key(
+    signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Hashable | None:
+    """What tells one call from another: its arguments, without ``self`` and the request
+    objects; None when an argument cannot be a key (then nothing is remembered)."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:
+        return None
+    parts = []
+    for name, value in bound.arguments.items():
+        if name == "self" or isinstance(value, HTTPConnection):
+            continue
+        if isinstance(value, BaseModel):
+            value = value.model_dump_json()
+        parts.append((name, value))
+    key = tuple(parts)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def fallback(
@@ -67,16 +108,19 @@ def fallback(
     log_interval: float = 60.0,
     clock: Callable[[], float] = time.monotonic,
     name: str | None = None,
+    remember: int = 1024,
 ) -> Callable[[F], F]:
     """Answer an async route handler from its last good result or ``default`` when it
     fails with an error ``on`` matches (by default :func:`degrades`).
 
     The degraded answer is a 200 ``JSONResponse`` with ``X-Degraded-Mode: true``; pydantic
-    models are dumped in JSON mode. The last good result is one value per decorated
-    function and application, whatever the arguments, so it suits routes that read the
-    same thing on each call (a list, a status); ``Response`` objects are returned but never
-    kept. Everything runs on the event loop without awaiting between reading and writing
-    that memory, so it needs no lock. ``default``
+    models are dumped in JSON mode. The last good result is kept per application and per
+    call: a call's arguments (path and query parameters, a body) are its key, so
+    ``/users/7`` is never answered with ``/users/8``'s data; the newest ``remember`` keys
+    are kept, and a call whose arguments cannot be a key gets only the default.
+    ``Response`` objects are returned but never kept. Everything runs on the event loop
+    without awaiting between reading and writing that memory, so it needs no lock.
+    ``default``
     is a value or a zero-argument callable (sync or async); ``None`` means no default.
     With neither a last good result nor a default, and for errors ``on`` does not match,
     the error propagates. One WARNING ``degraded mode`` line (``operation``, ``error``,
@@ -95,7 +139,8 @@ def fallback(
         # Applications in one process share controller classes, so what a handler
         # remembers is kept per application: one app must never answer with another's data.
         per_app: weakref.WeakKeyDictionary[Application, _Memory] = weakref.WeakKeyDictionary()
-        outside_apps = _Memory(log_interval, clock)
+        outside_apps = _Memory(log_interval, clock, remember)
+        signature = inspect.signature(fn)
 
         def memory() -> _Memory:
             app = get_current_application()
@@ -103,7 +148,7 @@ def fallback(
                 return outside_apps
             found = per_app.get(app)
             if found is None:
-                found = per_app[app] = _Memory(log_interval, clock)
+                found = per_app[app] = _Memory(log_interval, clock, remember)
             return found
 
         @functools.wraps(fn)
@@ -114,7 +159,8 @@ def fallback(
                 if not matches(exc):
                     raise
                 mine = memory()
-                source, body = "last_good", (mine.last_good if use_last_good else _NOTHING)
+                key = _call_key(signature, args, kwargs)
+                source, body = "last_good", (mine.recall(key) if use_last_good else _NOTHING)
                 if body is _NOTHING and default is not None:
                     source, body = "default", default() if callable(default) else default
                     if inspect.isawaitable(body):
@@ -132,7 +178,7 @@ def fallback(
                     )
                 return JSONResponse(_encode(body), headers={DEGRADED_HEADER: "true"})
             if use_last_good and not isinstance(result, Response):
-                memory().last_good = result  # one slot: the newest good result only
+                memory().keep(_call_key(signature, args, kwargs), result)
             return result
 
         return cast(F, degradable)

@@ -149,11 +149,11 @@ class HttpExceptionFilter:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else None
         slug = self.SLUGS.get(exc.status_code)
-        request = host.switch_to_http().get_request()
+        scope = host.switch_to_http().get_request().scope
         if exc.status_code == 404 and detail == "Not Found":
-            detail = f"No route matches {request.method} {request.url.path}"
+            detail = f"No route matches {scope.get('method')} {scope.get('path')}"
         elif exc.status_code == 405:
-            detail = f"{request.method} is not allowed here; see the Allow header"
+            detail = f"{scope.get('method')} is not allowed here; see the Allow header"
         return Problem(
             status=exc.status_code,
             detail=detail,

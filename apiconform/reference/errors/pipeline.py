@@ -11,11 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from apiconform.common.logs import get_logger
+from apiconform.common.redaction import redact_text
 from apiconform.reference.errors.filters import (
     BUILTIN_FILTERS,
     AllExceptionsFilter,
     ArgumentsHost,
     ResponseDraft,
+    attached_filters,
     handles,
     run_filter,
 )
@@ -26,9 +28,11 @@ from apiconform.reference.errors.problem import (
     debug_members,
     finish,
 )
-from apiconform.reference.kernel.net import client_ip
+from apiconform.reference.kernel.middleware import add_access_fields
+from apiconform.reference.kernel.net import client_address
 
 if TYPE_CHECKING:
+    from apiconform.reference.errors.config import ErrorsConfig
     from apiconform.reference.kernel.application import Application
 
 USER_ID_KEY = "apiconform.user_id"
@@ -58,6 +62,9 @@ class ExceptionPipeline:
         self.filters = list(filters)
         self.reporters: list[Reporter] = []
         self._instances: dict[type[Any], object] = {}
+        # id(route) -> (route, its filters); routes are not hashable, and the route is kept
+        # so that its id cannot be reused by another object
+        self._scoped: dict[int, tuple[object, tuple[object, ...]]] = {}
 
     def prepare(self) -> None:
         """Build the global filter classes now, so a filter that cannot be built fails the
@@ -75,12 +82,30 @@ class ExceptionPipeline:
             found = self._instances[spec] = self.app.container.resolve(spec)
         return found
 
+    def scoped_filters(self, request: Request) -> tuple[object, ...]:
+        """The matched route's filters, then its controller's (none before routing)."""
+        route = request.scope.get("route")
+        definition = getattr(route, "definition", None)
+        if definition is None:
+            return ()
+        cached = self._scoped.get(id(route))
+        if cached is not None and cached[0] is route:
+            return cached[1]
+        found = (
+            *attached_filters(definition.function),
+            *attached_filters(definition.controller),
+        )
+        self._scoped[id(route)] = (route, found)
+        return found
+
     async def handle(
-        self, exc: Exception, request: Request, scoped: Sequence[object] = ()
+        self, exc: Exception, request: Request, scoped: Sequence[object] | None = None
     ) -> Response:
         """The response for ``exc``; ``scoped`` are the route's then the controller's
-        filters. Never raises: a failing filter is logged and the exception is answered
-        by the catch-all."""
+        filters (by default those of the route the request matched). Never raises: a
+        failing filter is logged and the exception is answered by the catch-all."""
+        if scoped is None:
+            scoped = self.scoped_filters(request)
         draft = ResponseDraft()
         host = ArgumentsHost(request, draft)
         result: Problem | Response | None = None
@@ -116,7 +141,9 @@ class ExceptionPipeline:
     def render(self, result: Problem | Response, exc: Exception, request: Request) -> Response:
         if isinstance(result, Response):
             return result
-        problem = finish(result, path=request.url.path)
+        problem = finish(result, path=request.scope["path"])
+        if problem.detail:  # a detail may quote an exception message
+            problem.detail = redact_text(problem.detail)
         if self.app.config.environment == "development":
             problem.extensions.update(debug_members(exc))
         elif problem.status >= 500 and not problem.public:
@@ -125,23 +152,38 @@ class ExceptionPipeline:
             problem.title = None
         return ProblemResponse(problem)
 
-    def log(self, exc: Exception, request: Request, status: int, detail: str | None) -> None:
-        """One line per failed request. A client error logs the detail the client got (never
-        the raw input, which may hold secrets); a server error logs the exception and stack."""
-        fields = {
-            "status": status,
-            "error": type(exc).__qualname__,
-            "method": request.method,
-            "path": request.url.path,
-            "client_ip": client_ip(request.scope, self.app.config.trusted_proxies),
-            "user_id": user_id(request),
-        }
+    def record(self, exc: Exception, request: Request, status: int) -> None:
+        """Log and report an exception that could not be answered (the response had
+        started): the same line and report as an answered one."""
+        self.log(exc, request, status, None)
         if status >= 500:
-            _log.error("request failed", exc_info=exc, **fields)
-        else:
-            _log.info("request failed", detail=(detail or "")[:500], **fields)
+            self._report(exc, request, None)
+        setattr(exc, HANDLED_ATTR, True)
 
-    def _report(self, exc: Exception, request: Request, response: Response) -> None:
+    def log(self, exc: Exception, request: Request, status: int, detail: str | None) -> None:
+        """One line per failed request. A server error gets an error line of its own with
+        the exception and its stack; a client error is told on the request's access line
+        (``error`` and the ``detail`` the client got, never the raw input, which may hold
+        secrets), so the request still has one line."""
+        scope = request.scope
+        user = user_id(request)
+        if status < 500:
+            add_access_fields(
+                scope, error=type(exc).__qualname__, detail=(detail or "")[:500], user_id=user
+            )
+            return
+        _log.error(
+            "request failed",
+            exc_info=exc,
+            status=status,
+            error=type(exc).__qualname__,
+            method=scope.get("method"),
+            path=scope.get("path"),
+            client_ip=client_address(scope),
+            user_id=user,
+        )
+
+    def _report(self, exc: Exception, request: Request, response: Response | None) -> None:
         """Hand a server error to the reporters (webhooks, Sentry); they queue and return."""
         if not self.reporters:
             return
@@ -150,11 +192,11 @@ class ExceptionPipeline:
         problem = getattr(response, "problem", None)
         event = ErrorEvent.from_exception(
             exc,
-            status=response.status_code,
+            status=response.status_code if response is not None else 500,
             service=self.app.id,
             environment=self.app.config.environment,
-            method=request.method,
-            path=request.url.path,
+            method=request.scope.get("method"),
+            path=request.scope.get("path"),
             user_id=user_id(request),
             problem=problem.body() if isinstance(problem, Problem) else None,
         )
@@ -179,11 +221,10 @@ class ExceptionPipeline:
                     _log.warning("error reporter close failed", error=repr(failure))
 
 
-def reporters_from_config(app: Application) -> list[Reporter]:
-    """The webhook and Sentry reporters the app's config asks for."""
+def reporters_from_config(app: Application, errors: ErrorsConfig) -> list[Reporter]:
+    """The webhook and Sentry reporters the app's ``[errors]`` config asks for."""
     from apiconform.reference.errors.monitoring import SentryReporter, WebhookReporter
 
-    errors = app.config.errors
     found: list[Reporter] = []
     if errors.webhook_urls:
         secret = errors.webhook_secret.get_secret_value() if errors.webhook_secret else None

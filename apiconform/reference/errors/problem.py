@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 
+from apiconform.common.redaction import redact_text
 from apiconform.reference.kernel.context import get_correlation_id
 
 MEDIA_TYPE = "application/problem+json"
@@ -58,13 +60,20 @@ class ProblemResponse(Response):
 
     def __init__(self, problem: Problem, extra_headers: Mapping[str, str] | None = None) -> None:
         self.problem = problem
-        body = json.dumps(problem.body(), ensure_ascii=False, default=str).encode("utf-8")
+        body = _encode(problem.body())
         super().__init__(
             content=body,
             status_code=problem.status,
             headers={**problem.headers, **(extra_headers or {})},
             media_type=MEDIA_TYPE,
         )
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(body, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, say
+        return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
 
 
 def now_iso() -> str:
@@ -80,8 +89,8 @@ def finish(problem: Problem, *, path: str, correlation_id: str | None = None) ->
 
 
 def debug_members(exc: BaseException) -> dict[str, Any]:
-    """``exception`` and ``stack`` members, for development only."""
+    """``exception`` and ``stack`` members, for development only (credentials masked)."""
     return {
-        "exception": f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}",
-        "stack": traceback.format_exception(exc),
+        "exception": redact_text(f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}"),
+        "stack": [redact_text(line) for line in traceback.format_exception(exc)],
     }

@@ -12,6 +12,7 @@ fallback responses.
   default, flagged with ``X-Degraded-Mode: true``, while its dependency is unavailable.
 """
 
+from apiconform.common.redaction import redact_text
 from apiconform.reference.errors.breaker import (
     CircuitBreaker,
     CircuitOpenError,
@@ -23,7 +24,6 @@ from apiconform.reference.errors.classify import (
     error_summary,
     is_failure,
     is_transient,
-    redact_text,
 )
 from apiconform.reference.errors.fallback import DEGRADED_HEADER, degrades, fallback
 from apiconform.reference.errors.retry import ExponentialBackoff, retry

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from apiconform.common.logs import get_logger
+from apiconform.common.redaction import redact_text
 from apiconform.errors import ConfigError
 from apiconform.reference.errors.classify import (
     OncePerInterval,
@@ -45,6 +46,7 @@ class SentryReporter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client: Any = None
+        self._locals = send_default_pii
         self._failures = OncePerInterval(log_interval, clock)
         self.sent = 0
         if not dsn:
@@ -102,6 +104,7 @@ class SentryReporter:
                 mechanism={"type": "apiconform", "handled": False},
             )
             sentry_event: dict[str, Any] = dict(built)
+            _redact_exceptions(sentry_event, keep_locals=self._locals)
         else:
             sentry_event = {
                 "exception": {"values": [{"type": event.error_type, "value": event.message}]}
@@ -147,3 +150,14 @@ class SentryReporter:
         client, self._client = self._client, None
         if client is not None:
             await asyncio.to_thread(client.close, timeout)
+
+
+def _redact_exceptions(sentry_event: dict[str, Any], *, keep_locals: bool) -> None:
+    """Mask credentials in the exception messages the SDK copied from the exception, and
+    drop frame variables unless PII was consented to: a local may hold a token."""
+    for value in (sentry_event.get("exception") or {}).get("values") or []:
+        if isinstance(value.get("value"), str):
+            value["value"] = redact_text(value["value"])
+        for frame in (value.get("stacktrace") or {}).get("frames") or []:
+            if not keep_locals:
+                frame.pop("vars", None)

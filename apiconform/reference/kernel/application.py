@@ -1,18 +1,20 @@
-"""Applications and the factory that creates them in one of three scopes.
+"""An application: its container, routes, cache, config, logger, features and server.
+
+Applications live in one of three scopes:
 
 * ``singleton`` -- the classic process-wide application: at most one per registry;
 * ``agent`` -- an isolated application, many per process, each with its own container,
   routes, cache namespace, config and server;
 * ``request`` -- like ``agent``, but every request gets fresh instances of all providers,
   singletons included (per-request isolation, e.g. for multi-tenancy).
+
+Create one with :class:`~apiconform.reference.kernel.factory.ApplicationFactory`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -21,18 +23,23 @@ from starlette.types import ASGIApp
 
 from apiconform.common.logs import get_logger
 from apiconform.common.serving import Server
-from apiconform.errors import ApiconformError, ConfigError
-from apiconform.reference.errors.pipeline import ExceptionPipeline, reporters_from_config
-from apiconform.reference.kernel.cache import CacheBackend, RedisBackend, ScopedCache
-from apiconform.reference.kernel.config import AppConfig, validate_config
+from apiconform.errors import ApiconformError
+from apiconform.reference.kernel.assembly import Assembly
+from apiconform.reference.kernel.cache import CacheBackend, ScopedCache
+from apiconform.reference.kernel.config import AppConfig
 from apiconform.reference.kernel.context import scope_context
-from apiconform.reference.kernel.controllers import build_router, controller_lifetime
-from apiconform.reference.kernel.di import Container, DIError, Lifetime, Token
-from apiconform.reference.kernel.registry import AppRegistry, DuplicateAppError
-from apiconform.reference.kernel.stack import build_stack
+from apiconform.reference.kernel.di import Container
+from apiconform.reference.kernel.feature import (
+    Contribution,
+    ErrorHandler,
+    Feature,
+    Middleware,
+)
+from apiconform.reference.kernel.health import HealthIndicator, MetricsSource
+from apiconform.reference.kernel.providers import ProviderSpec, register
+from apiconform.reference.kernel.registry import AppRegistry
 
 Hook = Callable[["Application"], Awaitable[None] | None]
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]{0,127}")
 
 
 class AppScope(StrEnum):
@@ -54,25 +61,14 @@ class LifecycleError(ApiconformError):
     """A lifecycle call does not fit the application's status."""
 
 
-@dataclass(frozen=True)
-class Provider:
-    """An explicit registration: ``Provider(token, use=factory_or_class, lifetime=...)``,
-    or ``Provider(token, value=instance)``."""
-
-    token: Token
-    use: Any = None
-    lifetime: Lifetime | str | None = None
-    value: Any = None
-
-
-ProviderSpec = type[Any] | Provider
-
-
 class Application:
-    """One application: its container, routes, cache, config, logger and server.
+    """One application. The factory builds it in two steps: the features' contributions
+    are adopted (:meth:`adopt`), then :meth:`assemble` creates the FastAPI app, registers
+    the controllers through the route transforms and builds the middleware stack.
 
-    Create it with :meth:`ApplicationFactory.create` (or :meth:`Application.create`).
-    """
+    Without an error handling feature, FastAPI's own app answers errors its way; with one,
+    the stack ends in :class:`RoutingCore`, FastAPI's router without FastAPI's app-level
+    middleware, and every exception reaches the feature's error handler."""
 
     def __init__(
         self,
@@ -84,12 +80,14 @@ class Application:
         cache_backend: CacheBackend,
         owns_cache_backend: bool,
         parent: Application | None = None,
+        features: Sequence[Feature] = (),
     ) -> None:
         self.id = id
         self.scope = scope
         self.config = config
         self.registry = registry
         self.parent = parent
+        self.features = tuple(features)
         self.status = AppStatus.CREATED
         self.scope_id = f"scope:app:{id}"
         parent_container = parent.container if parent is not None else None
@@ -106,19 +104,24 @@ class Application:
         )
         self._owns_cache_backend = owns_cache_backend
         self.logger = get_logger("apiconform.app", app_id=id, scope_id=self.scope_id)
-        self.http = FastAPI(title=f"apiconform: {id}", redoc_url=None)
-        self.errors = ExceptionPipeline(self)
-        self.errors.reporters.extend(reporters_from_config(self))
-        self.asgi: ASGIApp = build_stack(self)
+        self.error_handler: ErrorHandler | None = None
         self.controllers: list[type[Any]] = []
+        self.health_indicators: list[HealthIndicator] = []
+        self.metrics_sources: list[MetricsSource] = []
+        self.http: FastAPI | None = None
+        self.asgi: ASGIApp = self._not_assembled
+        self.assembly = Assembly(self)
+        self._user_hooks: dict[str, list[Hook]] = {"start": [], "stop": []}
         self._server: Server | None = None
-        self._on_start: list[Hook] = []
-        self._on_stop: list[Hook] = []
         self._lifecycle = asyncio.Lock()
+        self.requests_cut = 0
+        """Requests cancelled at the last stop because they outlived the drain timeout."""
 
     @classmethod
     def create(cls, **options: Any) -> Application:
         """Backward-compatible creation: without ``scope`` the application is a singleton."""
+        from apiconform.reference.kernel.factory import ApplicationFactory
+
         return ApplicationFactory.create(**options)
 
     # -- composition ------------------------------------------------------------------
@@ -127,27 +130,37 @@ class Application:
     def recreates_providers_per_request(self) -> bool:
         return self.scope is AppScope.REQUEST
 
+    async def _not_assembled(self, scope: Any, receive: Any, send: Any) -> None:
+        raise LifecycleError(f"app {self.id!r} is not assembled yet")
+
+    def adopt(self, feature: str, contribution: Contribution) -> None:
+        """Take in what ``feature`` contributes (see :class:`Assembly`)."""
+        self.assembly.adopt(feature, contribution)
+
+    def assemble(self, controllers: Iterable[type[Any]]) -> None:
+        """Create the FastAPI app, register the controllers, build the stack."""
+        self.assembly.assemble(controllers)
+
+    @property
+    def middleware(self) -> list[Middleware]:
+        """The middleware of the stack (unsorted), the kernel's own included."""
+        return list(self.assembly.middleware)
+
     def add_controller(self, cls: type[Any]) -> None:
-        self.container.register(cls, cls, controller_lifetime(cls))
-        self.http.include_router(build_router(cls))
-        self.controllers.append(cls)
+        """Register controller ``cls`` (after assembly): its routes go through the route
+        transforms and get their guards, like those registered at creation."""
+        self.assembly.add_controller(cls)
 
     def add_provider(self, spec: ProviderSpec) -> None:
-        if isinstance(spec, Provider):
-            if spec.use is None:
-                self.container.register_value(spec.token, spec.value)
-            else:
-                self.container.register(spec.token, spec.use, spec.lifetime)
-        else:
-            self.container.register(spec)
+        register(self.container, spec)
 
     def on_start(self, hook: Hook) -> Hook:
         """Run ``hook(app)`` when this application starts (and only this one)."""
-        self._on_start.append(hook)
+        self._user_hooks["start"].append(hook)
         return hook
 
     def on_stop(self, hook: Hook) -> Hook:
-        self._on_stop.append(hook)
+        self._user_hooks["stop"].append(hook)
         return hook
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -166,7 +179,8 @@ class Application:
 
     async def start(self, host: str | None = None, port: int | None = None) -> None:
         """Serve this application on ``host:port`` (its config's by default; port 0 picks a
-        free one). A taken port raises :class:`PortInUseError` naming a free one."""
+        free one). The features' start hooks run first, then the application's own. A taken
+        port raises :class:`PortInUseError` naming a free one."""
         async with self._lifecycle:
             if self.status not in (AppStatus.CREATED, AppStatus.STOPPED):
                 raise LifecycleError(f"app {self.id!r} cannot start while {self.status}")
@@ -180,7 +194,9 @@ class Application:
                 )
                 # the server task inherits this context, so its own log lines carry the app id
                 with scope_context(self):
-                    await _run_hooks(self, self._on_start)
+                    await run_hooks(
+                        self, [*self.assembly.hooks["start"], *self._user_hooks["start"]]
+                    )
                     await self._server.start()
             except BaseException:
                 if self._server is not None:
@@ -202,17 +218,22 @@ class Application:
             return
         self.status = AppStatus.STOPPING
         try:
-            await self._server.stop(timeout)
             with scope_context(self):
-                await _run_hooks(self, self._on_stop)
+                await run_hooks(self, self.assembly.hooks["stopping"])
+            self.requests_cut = await self._server.stop(timeout)
+            with scope_context(self):
+                await run_hooks(
+                    self, [*self._user_hooks["stop"], *reversed(self.assembly.hooks["stop"])]
+                )
         finally:
             self._server = None
             self.status = AppStatus.STOPPED
             self.logger.info("application stopped")
 
     async def dispose(self) -> None:
-        """Stop, dispose providers, clear this app's cache entries and unregister. Each step
-        runs even when an earlier one fails; failures are logged."""
+        """Stop, dispose providers, clear this app's cache entries, run the features'
+        dispose hooks and unregister. Each step runs even when an earlier one fails;
+        failures are logged."""
         async with self._lifecycle:
             if self.status is AppStatus.DISPOSED:
                 return
@@ -223,12 +244,16 @@ class Application:
             try:
                 await self.container.dispose()
                 await self._release_cache()
-                await self.errors.aclose()
+                for hook in reversed(self.assembly.hooks["dispose"]):
+                    try:
+                        await run_hooks(self, [hook])
+                    except Exception as exc:
+                        self.logger.error("dispose hook failed", error=repr(exc), exc_info=exc)
             finally:
                 self.registry.unregister(self.id)
                 self.status = AppStatus.DISPOSED
-                self._on_start.clear()
-                self._on_stop.clear()
+                for hooks in (*self.assembly.hooks.values(), *self._user_hooks.values()):
+                    hooks.clear()
                 self.logger.info("application disposed")
 
     async def _release_cache(self) -> None:
@@ -243,101 +268,8 @@ class Application:
         return f"<Application {self.id!r} scope={self.scope} status={self.status}>"
 
 
-async def _run_hooks(app: Application, hooks: Iterable[Hook]) -> None:
+async def run_hooks(app: Application, hooks: Iterable[Hook]) -> None:
     for hook in hooks:
         result = hook(app)
         if result is not None:
             await result
-
-
-class ApplicationFactory:
-    """Creates applications in a scope, validates their config and registers them."""
-
-    @staticmethod
-    def create(
-        *,
-        id: str | None = None,
-        scope: AppScope | str = AppScope.SINGLETON,
-        config: AppConfig | dict[str, Any] | None = None,
-        controllers: Sequence[type[Any]] = (),
-        providers: Sequence[ProviderSpec] = (),
-        filters: Sequence[object] = (),
-        registry: AppRegistry | None = None,
-        parent: Application | None = None,
-        cache_backend: CacheBackend | None = None,
-    ) -> Application:
-        """Create and register an application.
-
-        ``filters`` are global exception filters (instances, or classes resolved from the
-        app's container), tried before the built-in ones.
-
-        Raises :class:`ConfigError` for an unknown scope, a malformed id or an invalid
-        config (naming the app id and field), and :class:`DuplicateAppError` when the id, or
-        for ``singleton`` any other singleton, is already registered.
-        """
-        registry = registry if registry is not None else AppRegistry.default()
-        app_scope = _scope(scope)
-        app_id = id or ("app" if app_scope is AppScope.SINGLETON else "")
-        if not _ID.fullmatch(app_id):
-            raise ConfigError(
-                f"invalid application id {app_id!r}: use 1-128 characters of letters, digits "
-                "and ':._-', starting with a letter or digit"
-            )
-        checked = validate_config(app_id, config)
-        if app_scope is AppScope.SINGLETON:
-            for info in registry.get_all(scope=AppScope.SINGLETON):
-                if info.id != app_id:
-                    raise DuplicateAppError(
-                        f"a singleton application already exists ({info.id!r}, status="
-                        f"{info.status}); use scope='agent' for more applications in one process"
-                    )
-        backend, owned = _cache_backend(checked, registry, cache_backend)
-        app = Application(
-            id=app_id,
-            scope=app_scope,
-            config=checked,
-            registry=registry,
-            cache_backend=backend,
-            owns_cache_backend=owned,
-            parent=parent,
-        )
-        registry.register(app)
-        try:
-            app.container.register_value(Application, app)
-            app.container.register_value(AppConfig, checked)
-            app.container.register_value(ScopedCache, app.cache)
-            for provider in providers:
-                app.add_provider(provider)
-            app.errors.filters.extend(filters)
-            try:
-                app.errors.prepare()
-            except DIError as exc:
-                raise ConfigError(
-                    f"app {app_id!r}: an exception filter cannot be built: {exc}"
-                ) from None
-            for cls in controllers:
-                app.add_controller(cls)
-        except BaseException:
-            registry.unregister(app_id)
-            raise
-        return app
-
-
-def _scope(value: AppScope | str) -> AppScope:
-    try:
-        return AppScope(value)
-    except ValueError:
-        valid = ", ".join(s.value for s in AppScope)
-        raise ConfigError(f"invalid application scope {value!r}; valid scopes: {valid}") from None
-
-
-def _cache_backend(
-    config: AppConfig, registry: AppRegistry, given: CacheBackend | None
-) -> tuple[CacheBackend, bool]:
-    """The backend for an app: a given one, a Redis client of its own, or the registry's
-    shared in-memory store (shared so that isolation rests on the key prefix)."""
-    if given is not None:
-        return given, False
-    if config.cache.backend == "redis" and config.cache.redis_url:
-        return RedisBackend.from_url(config.cache.redis_url), True
-    return registry.shared_memory_cache(), False

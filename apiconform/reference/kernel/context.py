@@ -14,7 +14,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from structlog.contextvars import bound_contextvars
+from apiconform.common.logs import (
+    reset_correlation_id,
+    reset_log_scope,
+    set_correlation_id,
+    set_log_scope,
+)
 
 if TYPE_CHECKING:
     from apiconform.reference.kernel.application import Application
@@ -51,6 +56,30 @@ def get_correlation_id() -> str | None:
     return _correlation.get()
 
 
+RequestTokens = tuple[Any, Any, Any, Any]
+
+
+def enter_request(
+    app: Application, container: Container, scope_id: str, correlation_id: str
+) -> RequestTokens:
+    """Enter a request's scope and correlation id; undo with :func:`leave_request`. (The
+    request middleware's fast path; elsewhere use the context managers below.)"""
+    return (
+        _current.set(ScopeContext(app, container, scope_id)),
+        set_log_scope(app.id, scope_id),
+        _correlation.set(correlation_id),
+        set_correlation_id(correlation_id),
+    )
+
+
+def leave_request(tokens: RequestTokens) -> None:
+    current, log_scope, correlation, log_correlation = tokens
+    reset_correlation_id(log_correlation)
+    _correlation.reset(correlation)
+    reset_log_scope(log_scope)
+    _current.reset(current)
+
+
 @contextmanager
 def scope_context(
     app: Application, container: Container | None = None, scope_id: str | None = None
@@ -58,20 +87,22 @@ def scope_context(
     """Enter an application scope for the duration of a ``with`` block."""
     ctx = ScopeContext(app, container or app.container, scope_id or app.scope_id)
     token = _current.set(ctx)
+    log_token = set_log_scope(app.id, ctx.scope_id)  # for the log lines
     try:
-        with bound_contextvars(app_id=app.id, scope_id=ctx.scope_id):  # for the log lines
-            yield ctx
+        yield ctx
     finally:
+        reset_log_scope(log_token)
         _current.reset(token)
 
 
 @contextmanager
 def correlation_context(correlation_id: str) -> Iterator[str]:
     token = _correlation.set(correlation_id)
+    log_token = set_correlation_id(correlation_id)
     try:
-        with bound_contextvars(correlation_id=correlation_id):
-            yield correlation_id
+        yield correlation_id
     finally:
+        reset_correlation_id(log_token)
         _correlation.reset(token)
 
 

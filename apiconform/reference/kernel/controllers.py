@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from apiconform.errors import ApiconformError
 from apiconform.reference.kernel.di import Lifetime, declared_lifetime
-from apiconform.reference.kernel.routing import CONTROLLER_ATTR, METHOD_ATTR, KernelRoute
+from apiconform.reference.kernel.feature import RouteDef
 
 C = TypeVar("C", bound=type[Any])
 F = TypeVar("F", bound=Callable[..., Any])
@@ -113,22 +113,20 @@ def join_path(*parts: str) -> str:
     return "/" + joined
 
 
-def build_router(cls: type[Any], *, path_prefix: str = "") -> APIRouter:
-    """An APIRouter with one route per decorated method of controller ``cls``."""
+def route_definitions(cls: type[Any]) -> list[RouteDef]:
+    """One :class:`RouteDef` per decorated method (and per decorator) of controller
+    ``cls``, in the order they were written."""
     meta = controller_meta(cls)
-    router = APIRouter(route_class=KernelRoute)
-    for name, fn in _methods_in_definition_order(cls):
+    found: list[RouteDef] = []
+    for _, fn in _methods_in_definition_order(cls):
         for route in route_metas(fn):
-            router.add_api_route(
-                join_path(path_prefix, meta.prefix, route.path),
-                _endpoint(cls, fn),
-                methods=[route.method],
-                status_code=route.status_code,
-                tags=list(meta.tags),
-                name=f"{cls.__name__}.{name}",
-                **route.options,
+            options: dict[str, Any] = {"tags": list(meta.tags), **route.options}
+            if route.status_code is not None:
+                options["status_code"] = route.status_code
+            found.append(
+                RouteDef(cls, fn, route.method, join_path(meta.prefix, route.path), options)
             )
-    return router
+    return found
 
 
 def _methods_in_definition_order(cls: type[Any]) -> list[tuple[str, Callable[..., Any]]]:
@@ -145,7 +143,7 @@ def _methods_in_definition_order(cls: type[Any]) -> list[tuple[str, Callable[...
 _ENDPOINTS_ATTR = "__apiconform_endpoints__"
 
 
-def _endpoint(cls: type[Any], method: Callable[..., Any]) -> Callable[..., Any]:
+def endpoint_of(cls: type[Any], method: Callable[..., Any]) -> Callable[..., Any]:
     """The endpoint of ``cls.method``, built once per class: it reads the container from
     the request, so every application that mounts the controller can share it (and
     FastAPI's per-callable caches do not grow with the number of applications)."""
@@ -192,8 +190,4 @@ def _build_endpoint(cls: type[Any], method: Callable[..., Any]) -> Callable[...,
         return_annotation=None if returns is type(None) else returns,
     )
     del endpoint.__wrapped__  # FastAPI must read the new signature, not the method's
-    # functools.wraps copied the method's attributes; say where the endpoint comes from so
-    # the route can find the method's and the controller's exception filters
-    setattr(endpoint, CONTROLLER_ATTR, cls)
-    setattr(endpoint, METHOD_ATTR, method)
     return endpoint

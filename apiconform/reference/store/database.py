@@ -7,6 +7,7 @@ rather than failing a request) and bounded connect and command timeouts.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,8 +52,34 @@ def engine_options(url: str, schema: str | None) -> dict[str, Any]:
     raise ConfigError(f"database url: unsupported backend {backend!r} (use sqlite or postgresql)")
 
 
+class _TaskLock:
+    """An asyncio lock that the task holding it may take again (a session opened inside
+    another of the same task)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            yield
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                yield
+            finally:
+                self._owner = None
+
+
 class Database:
-    """Engine + session factory; ``aclose`` disposes the pool."""
+    """Engine + session factory; ``aclose`` disposes the pool.
+
+    The in-memory SQLite database lives on one connection that every session shares, so
+    two transactions at once would interleave on it (one's rollback undoing the other's
+    insert): its sessions take turns."""
 
     def __init__(self, url: str | None = None, *, schema: str | None = None) -> None:
         if schema is not None and not _SCHEMA.fullmatch(schema):
@@ -61,6 +88,8 @@ class Database:
         self.schema = schema
         self.engine: AsyncEngine = create_async_engine(self.url, **engine_options(self.url, schema))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        shared = engine_options(self.url, schema).get("poolclass") is StaticPool
+        self._turns = _TaskLock() if shared else None
 
     @property
     def backend(self) -> str:
@@ -81,11 +110,19 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        if self._turns is None:
+            async with self.sessions() as session:
+                yield session
+            return
+        async with self._turns.hold(), self.sessions() as session:
             yield session
 
     async def ping(self) -> None:
-        async with self.engine.connect() as conn:
+        if self._turns is None:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return
+        async with self._turns.hold(), self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def aclose(self) -> None:

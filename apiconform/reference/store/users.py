@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from apiconform.reference.store.database import Database
 from apiconform.reference.store.models import UserRow
 
 
+def _storable(value: str) -> str:
+    """Text every database stores as given: no control characters (PostgreSQL refuses
+    NUL in text) and no lone surrogates (which no encoding stores)."""
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        raise ValueError("must not contain control characters or lone surrogates")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+
+
 class UserIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    name: Text = Field(min_length=1, max_length=100)
+    email: Text = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
 
 
-class User(UserIn):
+class User(BaseModel):
+    """A stored user, read back as stored (the input rules apply on the way in only)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    name: str
+    email: str
 
 
 class UserRepository:

@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pydantic
 import pytest
 from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
+from apiconform.reference.errors import ErrorHandling
 from apiconform.reference.errors.exceptions import Conflict, HttpException, NotFound
 from apiconform.reference.errors.filters import (
     ArgumentsHost,
@@ -24,6 +26,9 @@ from apiconform.reference.kernel import (
     Application,
     ApplicationFactory,
     AppRegistry,
+    Contribution,
+    Layer,
+    Middleware,
     controller,
     get,
     service,
@@ -147,7 +152,7 @@ async def client(registry: AppRegistry) -> AsyncIterator[httpx.AsyncClient]:
         scope="agent",
         controllers=[FilteredController],
         providers=[Tagger],
-        filters=[GlobalFilter, BrokenFilter(), WrongReturnFilter()],
+        features=[ErrorHandling(filters=[GlobalFilter, BrokenFilter(), WrongReturnFilter()])],
         registry=registry,
     )
     async with httpx.AsyncClient(
@@ -171,12 +176,14 @@ async def test_controller_filter_applies_to_routes_without_their_own(
     assert journal == ["controller"]
 
 
+@pytest.mark.requirement("ERR-FILTER-02", "ERR-CATCH-01")
 async def test_filter_of_another_type_is_skipped(client: httpx.AsyncClient) -> None:
     response = await client.get("/f/route-boom")
     assert response.status_code == 418  # Boom: the controller's Fizz filter does not apply
     assert journal == ["route"]
 
 
+@pytest.mark.requirement("ERR-IFACE-01")
 async def test_global_filter_with_dependencies_may_return_its_own_response(
     client: httpx.AsyncClient,
 ) -> None:
@@ -222,6 +229,7 @@ async def test_error_after_the_response_started_is_logged_and_aborts(
         scope="agent",
         controllers=[FilteredController],
         providers=[Tagger],
+        features=[ErrorHandling()],
         registry=registry,
     )
     async with httpx.AsyncClient(
@@ -230,17 +238,19 @@ async def test_error_after_the_response_started_is_logged_and_aborts(
         with pytest.raises(RuntimeError, match="failed mid-stream"):
             await http.get("/f/stream")  # never passed off as a complete response
     await app.dispose()
-    [line] = logs.lines(message="request failed")
-    assert (line["status"], line["error"]) == (500, "RuntimeError")
-    assert logs.lines(message="error after the response started") == []  # logged once
+    [line] = logs.lines(message="request failed")  # logged once
+    assert (line["status"], line["error"], line["level"]) == (500, "RuntimeError", "error")
 
 
 async def test_error_middleware_logs_and_reraises_what_nothing_handled(
     registry: AppRegistry, logs: LogCapture
 ) -> None:
     from apiconform.reference.errors.middleware import ErrorMiddleware
+    from apiconform.reference.errors.pipeline import ExceptionPipeline
 
-    app = ApplicationFactory.create(id="raw", scope="agent", registry=registry)
+    app = ApplicationFactory.create(
+        id="raw", scope="agent", features=[ErrorHandling()], registry=registry
+    )
 
     async def half_response(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -251,15 +261,18 @@ async def test_error_middleware_logs_and_reraises_what_nothing_handled(
     async def send(message: Any) -> None:
         sent.append(message)
 
-    middleware = ErrorMiddleware(half_response, application=app)
+    middleware = ErrorMiddleware(half_response, errors=app.container.resolve(ExceptionPipeline))
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
     with pytest.raises(Fizz):
-        await middleware({"type": "http", "path": "/", "headers": []}, None, send)  # type: ignore[arg-type]
+        await middleware(scope, None, send)  # type: ignore[arg-type]
     assert [m["type"] for m in sent] == ["http.response.start"]
-    [line] = logs.lines(message="error after the response started")
-    assert "after start" in line["error"]
+    [line] = logs.lines(message="request failed")
+    assert (line["error"], line["status"], line["path"]) == ("Fizz", 500, "/")
+    assert line["exception"][0]["exc_value"] == "after start"
     await app.dispose()
 
 
+@pytest.mark.requirement("ERR-CATCH-01", "ERR-CATCH-02")
 def test_catch_declares_types_and_no_types_means_all() -> None:
     assert caught_types(RouteFilter) == (Boom,)
     assert handles(RouteFilter(), Fizz())
@@ -268,6 +281,7 @@ def test_catch_declares_types_and_no_types_means_all() -> None:
     assert handles(DecliningFilter(), ValueError())
 
 
+@pytest.mark.requirement("ERR-HOST-01")
 def test_host_exposes_the_http_context_and_refuses_rpc() -> None:
     from starlette.requests import Request
 
@@ -284,6 +298,7 @@ def test_host_exposes_the_http_context_and_refuses_rpc() -> None:
         host.switch_to_rpc()
 
 
+@pytest.mark.requirement("ERR-HOST-01")
 async def test_draft_status_overrides_the_response_status(registry: AppRegistry) -> None:
     @catch(Boom)
     class StatusFilter:
@@ -301,7 +316,7 @@ async def test_draft_status_overrides_the_response_status(registry: AppRegistry)
         id="s",
         scope="agent",
         controllers=[StatusController],
-        filters=[StatusFilter()],
+        features=[ErrorHandling(filters=[StatusFilter()])],
         registry=registry,
     )
     async with httpx.AsyncClient(
@@ -311,21 +326,34 @@ async def test_draft_status_overrides_the_response_status(registry: AppRegistry)
     await app.dispose()
 
 
+class NoSettings(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+
+class Exploding:
+    """A feature whose routing-layer middleware fails on every request."""
+
+    name = "exploding"
+    config_model = NoSettings
+
+    def setup(self, app: Application, config: Any) -> Contribution:
+        def explode(inner: Any) -> Any:
+            async def app_(scope: Any, receive: Any, send: Any) -> None:
+                if scope["type"] == "http":
+                    raise Fizz("middleware bug")
+                await inner(scope, receive, send)  # pragma: no cover - http only here
+
+            return app_
+
+        return Contribution(middleware=[Middleware(Layer.ROUTING, explode, "exploding")])
+
+
 async def test_exception_raised_below_the_routes_becomes_a_problem(
     registry: AppRegistry,
 ) -> None:
-    app: Application = ApplicationFactory.create(id="m", scope="agent", registry=registry)
-
-    class Exploding:
-        def __init__(self, inner: Any) -> None:
-            self.inner = inner
-
-        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-            if scope["type"] == "http":
-                raise Fizz("middleware bug")
-            await self.inner(scope, receive, send)
-
-    app.http.add_middleware(Exploding)
+    app: Application = ApplicationFactory.create(
+        id="m", scope="agent", features=[ErrorHandling(), Exploding()], registry=registry
+    )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app.asgi, raise_app_exceptions=False), base_url="http://t"
     ) as http:
@@ -347,7 +375,12 @@ def test_global_filter_that_cannot_be_built_fails_creation(registry: AppRegistry
     from apiconform.errors import ConfigError
 
     with pytest.raises(ConfigError, match="app 'bad': an exception filter cannot be built"):
-        ApplicationFactory.create(id="bad", scope="agent", filters=[Unbuildable], registry=registry)
+        ApplicationFactory.create(
+            id="bad",
+            scope="agent",
+            features=[ErrorHandling(filters=[Unbuildable])],
+            registry=registry,
+        )
     assert registry.get("bad") is None
 
 
@@ -362,7 +395,11 @@ async def test_route_filter_that_cannot_be_built_still_gets_a_problem(
             raise Boom("x")
 
     app = ApplicationFactory.create(
-        id="u", scope="agent", controllers=[UsesUnbuildable], registry=registry
+        id="u",
+        scope="agent",
+        controllers=[UsesUnbuildable],
+        features=[ErrorHandling()],
+        registry=registry,
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app.asgi), base_url="http://t"

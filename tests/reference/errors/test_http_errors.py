@@ -170,7 +170,20 @@ async def test_streamed_oversized_body_is_cut_off(prod: httpx.AsyncClient) -> No
     problem(response, 413)
 
 
-async def test_invalid_content_length_is_400(prod: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ([(b"content-length", b"-5")], b"Content-Length is not a non-negative integer"),
+        # a superscript two passes str.isdigit() but not int(): once a 500
+        ([(b"content-length", "\u00b2".encode("latin-1"))], b"not a non-negative integer"),
+        ([(b"content-length", b"12abc")], b"not a non-negative integer"),
+        ([(b"content-length", b"3"), (b"content-length", b"3")], b"given more than once"),
+        ([(b"content-length", b"3"), (b"content-length", b"900")], b"given more than once"),
+    ],
+)
+async def test_invalid_content_length_is_400(
+    prod: httpx.AsyncClient, headers: list[tuple[bytes, bytes]], detail: bytes
+) -> None:
     app = prod._transport.app  # type: ignore[attr-defined]
     sent: list[dict[str, Any]] = []
 
@@ -186,7 +199,7 @@ async def test_invalid_content_length_is_400(prod: httpx.AsyncClient) -> None:
         "path": "/errors/validate",
         "raw_path": b"/x",
         "query_string": b"",
-        "headers": [(b"content-length", b"-5")],
+        "headers": headers,
         "client": ("1.2.3.4", 1),
         "server": ("t", 80),
         "scheme": "http",
@@ -195,7 +208,14 @@ async def test_invalid_content_length_is_400(prod: httpx.AsyncClient) -> None:
     }
     await app(scope, receive, send)
     assert sent[0]["status"] == 400
-    assert b"Content-Length is not a non-negative integer" in sent[1]["body"]
+    assert detail in sent[1]["body"]
+
+
+async def test_a_huge_declared_length_is_413_not_a_crash(prod: httpx.AsyncClient) -> None:
+    response = await prod.post(
+        "/errors/validate", content=b"{}", headers={"Content-Length": "9" * 40}
+    )
+    assert response.status_code == 413
 
 
 async def test_production_hides_the_crash(prod: httpx.AsyncClient) -> None:
@@ -210,8 +230,9 @@ async def test_production_hides_the_crash(prod: httpx.AsyncClient) -> None:
 
 async def test_development_shows_the_exception_and_stack(dev: httpx.AsyncClient) -> None:
     body = problem(await dev.get("/errors/crash"), 500)
-    assert body["detail"] == CRASH_MESSAGE
-    assert body["exception"].endswith(f"InternalCrash: {CRASH_MESSAGE}")
+    masked = CRASH_MESSAGE.replace("'hunter2-internal'", "[redacted]")  # credentials never
+    assert body["detail"] == masked
+    assert body["exception"].endswith(f"InternalCrash: {masked}")
     assert any("raise InternalCrash" in line for line in body["stack"])
 
 
@@ -234,6 +255,28 @@ async def test_unique_violation_is_409_without_database_text(prod: httpx.AsyncCl
         assert leak not in response.text
 
 
+@pytest.mark.parametrize(
+    "user",
+    [
+        {"name": "Ada", "email": "a\u0000da@example.org"},  # PostgreSQL refuses NUL in text
+        {"name": "A\u0000da", "email": "ada-nul@example.org"},
+        {"name": "Ada\u0007", "email": "ada-bell@example.org"},
+    ],
+)
+async def test_text_no_database_stores_is_a_422_not_a_500(
+    prod: httpx.AsyncClient, user: dict[str, str]
+) -> None:
+    body = problem(await prod.post("/users", json=user), 422)
+    assert {e["field"] for e in body["errors"]} <= {"name", "email"}
+    assert not [u for u in (await prod.get("/users")).json() if u["email"] == user["email"]]
+
+
+async def test_a_lone_surrogate_is_a_422_not_a_500(prod: httpx.AsyncClient) -> None:
+    raw = b'{"name": "\\udc00da", "email": "ada-surrogate@example.org"}'
+    response = await prod.post("/users", content=raw, headers={"content-type": "application/json"})
+    problem(response, 422)
+
+
 async def test_unreachable_database_is_503_with_retry_after(registry: AppRegistry) -> None:
     app = await make(
         registry, "production", database={"url": "postgresql+asyncpg://postgres@127.0.0.1:1/x"}
@@ -245,6 +288,21 @@ async def test_unreachable_database_is_503_with_retry_after(registry: AppRegistr
     body = problem(response, 503)
     assert response.headers["retry-after"] == "5"
     assert body["detail"] == "The database is unavailable. Retry in 5 seconds."
+    await app.dispose()
+
+
+async def test_routes_that_do_not_use_the_database_work_without_it(
+    registry: AppRegistry,
+) -> None:
+    app = await make(
+        registry, "production", database={"url": "postgresql+asyncpg://postgres@127.0.0.1:1/x"}
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app.asgi), base_url="http://t"
+    ) as client:
+        assert (await client.get("/errors/raise/not-found")).status_code == 404
+        assert (await client.get("/errors/raise/conflict")).status_code == 409
+        assert (await client.get("/errors/db")).status_code == 503
     await app.dispose()
 
 
@@ -262,17 +320,21 @@ async def test_server_errors_log_one_error_line_with_context(
     assert line["error"] == "InternalCrash"
     assert line["client_ip"] == "127.0.0.1"  # no trusted proxies: the header is ignored
     assert line["user_id"] is None
-    assert line["exception"][0]["exc_value"] == CRASH_MESSAGE
+    # the stack is logged, the password in the exception message is not
+    [exception] = line["exception"]
+    assert exception["exc_value"] == CRASH_MESSAGE.replace("'hunter2-internal'", "[redacted]")
+    assert "hunter2-internal" not in json.dumps(line)
 
 
-async def test_client_errors_log_at_info_without_a_stack(
+async def test_client_errors_are_told_on_the_access_line_without_a_stack(
     prod: httpx.AsyncClient, logs: LogCapture
 ) -> None:
-    await prod.get("/errors/raise/forbidden")
-    [line] = logs.lines(message="request failed")
-    assert line["level"] == "info"
-    assert line["status"] == 403
+    await prod.get("/errors/raise/forbidden", headers={"X-Correlation-ID": "client-error"})
+    [line] = logs.lines(correlation_id="client-error")  # one line for the request
+    assert (line["message"], line["level"], line["status"]) == ("request", "info", 403)
+    assert line["error"] == "Forbidden"
     assert line["detail"] == "this resource belongs to another user"
+    assert line["route"] == "/errors/raise/{kind}"
     assert "exception" not in line
 
 

@@ -630,3 +630,20 @@ async def test_sentry_envelopes_reach_a_real_endpoint(echo: EchoServer) -> None:
     assert sent["tags"]["correlation_id"] == "corr-echo"
     assert sent["user"] == {"id": "u-7"}
     assert not sentry_sdk.get_client().is_active()
+
+
+async def test_sentry_never_gets_credentials_from_the_exception_message(
+    sentry: tuple[SentryReporter, RecordingTransport],
+) -> None:
+    reporter, transport = sentry
+    secret = "".join(("pw", "-SEC", "RET"))  # no literal secret in the captured source lines
+    try:
+        raise RuntimeError(f"login to postgresql://app:{secret}@db/x failed: password={secret}")
+    except RuntimeError as exc:
+        failure = exc
+    reporter.report(ErrorEvent.from_exception(failure, status=500, service="s", environment="t"))
+    [sent] = transport.events()
+    text = json.dumps(sent)
+    assert secret not in text
+    [value] = sent["exception"]["values"]
+    assert value["value"] == ("login to postgresql://[redacted]@db/x failed: password=[redacted]")

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from starlette.responses import JSONResponse, PlainTextResponse
 
 from apiconform.errors import ConfigError
+from apiconform.mocks.factories import make_request
 from apiconform.reference.errors.exceptions import (
     BadRequest,
     InternalServerError,
@@ -178,7 +179,7 @@ def test_error_text_masks_credentials_and_is_bounded() -> None:
     assert "hunter2" not in text
     assert "abc.def" not in text
     assert "t0ps3cret" not in text
-    assert "postgresql://***@db:5432/x" in text
+    assert "postgresql://[redacted]@db:5432/x" in text
     assert error_summary(KeyError()) == "KeyError"
     long = error_summary(RuntimeError("x" * 1000))
     assert len(long) == 300
@@ -726,6 +727,45 @@ async def test_fallback_answers_with_the_last_good_result() -> None:
     assert await handler() == {"items": [1, 2], "read": 3}  # back to normal, unwrapped
 
 
+async def test_the_last_good_result_is_kept_per_call_never_served_to_another() -> None:
+    """On ``/users/{id}`` a fallback must not answer user 8 with user 7's data."""
+    down = False
+
+    async def read_user(user_id: int, request: Any = None) -> dict[str, int]:
+        if down:
+            raise ServiceUnavailable("users service down")
+        return {"id": user_id}
+
+    handler = fallback(default={"id": 0}, remember=2)(read_user)
+    assert await handler(7, request=make_request("GET", "/users/7")) == {"id": 7}
+    assert await handler(user_id=8) == {"id": 8}
+    down = True
+    assert degraded(await handler(7)) == {"id": 7}  # the request object is not part of it
+    assert degraded(await handler(user_id=8)) == {"id": 8}
+    assert degraded(await handler(9)) == {"id": 0}  # never seen: the default, not 8's
+    down = False
+    await handler(10)  # a third key pushes the oldest (7) out
+    down = True
+    assert degraded(await handler(7)) == {"id": 0}
+
+
+async def test_calls_whose_arguments_cannot_be_a_key_get_the_default_only() -> None:
+    down = False
+
+    class Body(pydantic.BaseModel):
+        name: str
+
+    async def create(body: Body, tags: list[str]) -> dict[str, str]:
+        if down:
+            raise ServiceUnavailable("down")
+        return {"name": body.name}
+
+    handler = fallback(default={"name": ""})(create)
+    assert await handler(Body(name="a"), ["x"]) == {"name": "a"}
+    down = True
+    assert degraded(await handler(Body(name="a"), ["x"])) == {"name": ""}
+
+
 async def test_fallback_uses_the_default_without_a_last_good_result() -> None:
     dep = Dependency()
     dep.error = CircuitOpenError("db", 5)
@@ -911,12 +951,15 @@ async def test_fallback_routes_work_in_either_decorator_order(
     assert "x-degraded-mode" not in ok.headers
 
     status_db.error = ConnectionRefusedError("db down")
-    cached = await status_client.get(route, params={"region": "ap"})
+    cached = await status_client.get(route, params={"region": "us"})
     assert cached.status_code == 200
     assert cached.headers["X-Degraded-Mode"] == "true"
     assert cached.json() == {"status": "ok", "region": "us"}
     [line] = logs.lines(message="degraded mode")
     assert line["source"] == "last_good"
+    other = await status_client.get(route, params={"region": "ap"})  # never answered well
+    assert other.headers["X-Degraded-Mode"] == "true"
+    assert other.json() == {"status": "unknown"}
 
 
 async def test_fallback_route_serves_the_default_before_any_success(
@@ -948,8 +991,8 @@ async def test_applications_sharing_a_controller_never_see_each_others_last_good
     a, b = clients
     assert (await a.get("/status/inner?region=a")).json() == {"status": "ok", "region": "a"}
     db.error = ServiceUnavailable("db down")
-    assert (await a.get("/status/inner")).json() == {"status": "ok", "region": "a"}
-    from_b = await b.get("/status/inner")
+    assert (await a.get("/status/inner?region=a")).json() == {"status": "ok", "region": "a"}
+    from_b = await b.get("/status/inner?region=a")
     assert from_b.headers["X-Degraded-Mode"] == "true"
     assert from_b.json() == {"status": "unknown"}  # its own default, not tenant-a's data
     for client, app in zip(clients, apps, strict=True):

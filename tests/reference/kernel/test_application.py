@@ -15,6 +15,7 @@ import pytest
 from apiconform.common.logs import configure_logging
 from apiconform.common.serving import ServerError, free_port
 from apiconform.errors import ConfigError
+from apiconform.reference.errors import ErrorHandling
 from apiconform.reference.kernel import (
     AppConfig,
     Application,
@@ -30,6 +31,7 @@ from apiconform.reference.kernel import (
     get,
     get_current_application,
 )
+from apiconform.reference.store import Store
 from tests.conftest import LogCapture
 
 
@@ -54,6 +56,7 @@ class HelloController:
         return {"app": self.app.id, "greeting": self.app.config.settings.get("greeting")}
 
 
+@pytest.mark.requirement("SCOPE-TYPE-01", "SCOPE-COMPAT-01")
 def test_create_without_scope_is_a_singleton_named_app(registry: AppRegistry) -> None:
     app = Application.create(registry=registry)
     assert app.scope is AppScope.SINGLETON
@@ -69,6 +72,7 @@ def test_only_one_singleton_per_registry(registry: AppRegistry) -> None:
     ApplicationFactory.create(id="agent:x", scope="agent", registry=registry)
 
 
+@pytest.mark.requirement("SCOPE-COMPAT-02")
 def test_explicit_agent_scope_through_application_create(registry: AppRegistry) -> None:
     app = Application.create(id="agent:indexer", scope="agent", registry=registry)
     assert app.scope is AppScope.AGENT
@@ -105,20 +109,28 @@ def test_agent_without_id_is_refused(registry: AppRegistry) -> None:
     ("config", "fragment"),
     [
         ({"port": 70000}, "port: Input should be less than or equal to 65535"),
-        ({"prot": 80}, "prot: Extra inputs are not permitted"),
+        ({"prot": 80}, "prot: unknown setting or section; valid ones: cache, database,"),
+        ({"database": 3}, "database: must be a table of settings"),
         ({"environment": "qa"}, "environment: Input should be 'development'"),
         ({"cache": {"backend": "redis"}}, "cache: Value error, redis_url is required"),
         ({"trusted_proxies": ["not-an-ip"]}, "trusted_proxies.0"),
         ({"database": {"url": "not a url"}}, "database.url: Value error, not a database URL"),
-        ({"database": {"url": "postgresql://h/db"}}, "driver 'postgresql' is not supported"),
-        ({"database": {"url": "mysql+aiomysql://h/db"}}, "use postgresql+asyncpg or sqlite+"),
+        ({"database": {"url": "mysql+aiomysql://h/db"}}, "driver 'mysql+aiomysql' is not supp"),
+        ({"database": {"url": "mysql+aiomysql://h/db"}}, "use postgresql://... (asyncpg) or"),
+        ({"errors": {"body_limit": 0}}, "errors.body_limit: Input should be greater than 0"),
     ],
 )
 def test_invalid_config_names_the_app_and_field(
     registry: AppRegistry, config: dict[str, Any], fragment: str
 ) -> None:
     with pytest.raises(ConfigError) as info:
-        ApplicationFactory.create(id="agent:bad", scope="agent", config=config, registry=registry)
+        ApplicationFactory.create(
+            id="agent:bad",
+            scope="agent",
+            config=config,
+            features=[ErrorHandling(), Store()],
+            registry=registry,
+        )
     assert str(info.value).startswith("app 'agent:bad': invalid config: ")
     assert fragment in str(info.value)
     assert registry.get("agent:bad") is None
@@ -140,6 +152,7 @@ def test_database_driver_that_is_not_installed_is_named(
             id="db",
             scope="agent",
             config={"database": {"url": "postgresql+asyncpg://h/d"}},
+            features=[Store()],
             registry=registry,
         )
 
@@ -161,6 +174,7 @@ def test_config_object_is_accepted_as_is(registry: AppRegistry) -> None:
     assert app.config is config
 
 
+@pytest.mark.requirement("SCOPE-FACT-01", "SCOPE-REG-01", "SCOPE-REG-02", "SCOPE-REG-03")
 def test_registry_lists_id_scope_and_status_and_filters(registry: AppRegistry) -> None:
     ApplicationFactory.create(id="s", registry=registry)
     ApplicationFactory.create(id="a", scope="agent", registry=registry)
@@ -200,6 +214,7 @@ async def test_providers_are_isolated_between_apps(registry: AppRegistry) -> Non
     assert b.container.resolve(AppConfig) is b.config
 
 
+@pytest.mark.requirement("SCOPE-REG-04", "SCOPE-LIFE-03")
 async def test_dispose_unregisters_and_closes_providers(registry: AppRegistry) -> None:
     closed: list[str] = []
 
@@ -218,6 +233,7 @@ async def test_dispose_unregisters_and_closes_providers(registry: AppRegistry) -
     assert registry.get("a") is None
 
 
+@pytest.mark.requirement("SCOPE-ERR-02")
 async def test_disposal_error_is_logged_and_app_still_unregistered(
     registry: AppRegistry, logs: LogCapture
 ) -> None:
@@ -340,6 +356,7 @@ async def test_unbindable_address_is_a_server_error(registry: AppRegistry) -> No
     await app.dispose()
 
 
+@pytest.mark.requirement("SCOPE-LIFE-02")
 async def test_stop_drains_in_flight_requests_and_leaves_other_apps_running(
     registry: AppRegistry,
 ) -> None:
@@ -385,6 +402,7 @@ async def test_stop_cancels_requests_that_outlive_the_drain_timeout(
     await app.dispose()
 
 
+@pytest.mark.requirement("SCOPE-LIFE-01")
 async def test_lifecycle_hooks_run_for_their_app_only(registry: AppRegistry) -> None:
     journal: list[tuple[str, str, str | None]] = []
     a = ApplicationFactory.create(id="a", scope="agent", registry=registry)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from apiconform.reference.kernel import (
     ApplicationFactory,
     AppRegistry,
@@ -13,6 +15,7 @@ from apiconform.reference.kernel import (
 from apiconform.reference.kernel.context import correlation_context, get_correlation_id
 
 
+@pytest.mark.requirement("SCOPE-ERR-01")
 def test_outside_any_scope_current_application_is_none() -> None:
     assert get_current_application() is None
     assert get_current_scope() is None
@@ -81,6 +84,7 @@ class PerRequest:
         self.shared = shared
 
 
+@pytest.mark.requirement("SCOPE-CTX-02")
 async def test_nested_request_scope_sees_parent_singletons(registry: AppRegistry) -> None:
     agent = ApplicationFactory.create(id="agent", scope="agent", registry=registry)
     agent.container.register(Shared, Shared, Lifetime.SINGLETON)

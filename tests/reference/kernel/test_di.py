@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import threading
+import time
 from typing import Annotated
 
 import pytest
@@ -75,6 +78,7 @@ def test_transient_is_new_for_every_injection() -> None:
     assert root.resolve(Top) is not top
 
 
+@pytest.mark.requirement("SCOPE-DI-04")
 def test_dependencies_are_injected_recursively_from_type_hints() -> None:
     root = Container()
     root.register(Leaf)
@@ -195,6 +199,7 @@ def test_singleton_capturing_scoped_through_a_transient_is_refused() -> None:
         root.create_scope().resolve(Top)
 
 
+@pytest.mark.requirement("SCOPE-DEC-01")
 def test_service_and_scope_decorators_set_the_default_lifetime() -> None:
     @service(lifetime="scoped")
     class PerRequest:
@@ -409,3 +414,39 @@ async def test_registering_an_async_provider_later_switches_to_the_awaiting_path
     fresh.register(Leaf, async_leaf, Lifetime.SCOPED)
     with pytest.raises(LifetimeError, match="use aresolve"):
         fresh.resolve(Middle)
+
+
+@pytest.mark.parametrize("lifetime", ["singleton", "scoped"])
+def test_threads_resolving_at_once_share_one_instance(lifetime: str) -> None:
+    """Synchronous handlers run in the thread pool; eight of them resolving a slow shared
+    provider at once must still get one instance."""
+    built: list[object] = []
+    gate = threading.Barrier(8)
+
+    class Slow:
+        def __init__(self) -> None:
+            time.sleep(0.05)  # wide open for a race without the lock
+            built.append(self)
+
+    container = Container()
+    container.register(Slow, Slow, lifetime)
+    scope = container.create_scope()
+
+    def resolve() -> object:
+        gate.wait()
+        return scope.resolve(Slow)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: resolve(), range(8)))
+    assert len(built) == 1
+    assert all(r is built[0] for r in results)
+
+
+def test_registrations_in_one_tree_do_not_touch_another() -> None:
+    first, second = Container(), Container()
+    first.register("a", lambda: 1)
+    before = second._tree.generation
+    first.create_scope().register("b", lambda: 2)
+    assert second._tree.generation == before
+    assert first._tree is first.create_scope()._tree
+    assert first._tree is not second._tree

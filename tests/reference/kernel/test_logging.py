@@ -85,6 +85,7 @@ def test_stdlib_records_go_through_the_same_pipeline(logs: LogCapture) -> None:
     assert line["logger"] == "uvicorn.error"
 
 
+@pytest.mark.requirement("ERR-LOGGER-01")
 def test_exceptions_are_structured(logs: LogCapture) -> None:
     try:
         raise ValueError("bad thing")
@@ -161,3 +162,13 @@ def test_tracebacks_never_carry_local_variables(logs: LogCapture) -> None:
     assert line["exception"][0]["frames"]  # the stack is there
     assert "TOPSECRET" not in logs.text
     assert all("locals" not in frame for frame in line["exception"][0]["frames"])
+
+
+def test_fields_bound_with_structlog_contextvars_reach_the_line(logs: LogCapture) -> None:
+    import structlog.contextvars
+
+    with structlog.contextvars.bound_contextvars(tenant="acme"):
+        get_logger("t").info("bound in context")
+    get_logger("t").info("after")
+    assert logs.lines(message="bound in context")[0]["tenant"] == "acme"
+    assert "tenant" not in logs.lines(message="after")[0]

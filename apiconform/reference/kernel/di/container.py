@@ -1,185 +1,28 @@
-"""A scoped dependency-injection container (the spec's ``IScopedContainer``).
-
-Lifetimes:
-
-* ``singleton`` -- one instance per owning container, shared by every child scope;
-* ``scoped`` -- one instance per child scope (a request, say), never created in a root;
-* ``transient`` -- a new instance for every resolution.
-
-Providers are classes (constructed with their ``__init__`` type hints resolved from the
-container), factories (sync or async callables whose parameters are injected the same way)
-or ready values. Instances with ``aclose``/``dispose``/``close`` are closed when the
-container that created them is disposed, in reverse creation order.
-"""
+"""The container: registration, scopes, resolution (sync and async) and disposal."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import itertools
-import typing
-from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from apiconform.common.logs import get_logger
-from apiconform.errors import ApiconformError
+from apiconform.reference.kernel.di.declare import Lifetime, Token, declared_lifetime, token_name
+from apiconform.reference.kernel.di.errors import (
+    CircularDependencyError,
+    DIError,
+    DisposedError,
+    LifetimeError,
+    UnknownTokenError,
+)
+from apiconform.reference.kernel.di.plan import Param, Registration
+from apiconform.reference.kernel.di.tree import Tree, closer
 
 T = TypeVar("T")
-Token = type[Any] | str
 
 _log = get_logger("apiconform.di")
 _scope_ids = itertools.count(1)
-
-
-class Lifetime(StrEnum):
-    """How long a resolved instance lives."""
-
-    SINGLETON = "singleton"
-    SCOPED = "scoped"
-    TRANSIENT = "transient"
-
-
-class DIError(ApiconformError):
-    """Base of container errors."""
-
-
-class UnknownTokenError(DIError):
-    """Nothing is registered under the requested token."""
-
-
-class CircularDependencyError(DIError):
-    """Resolving a token needs the token itself."""
-
-
-class LifetimeError(DIError):
-    """A resolution would break a lifetime rule (a scoped service in a root, say)."""
-
-
-class DisposedError(DIError):
-    """The container has been disposed."""
-
-
-@dataclass(frozen=True)
-class Inject:
-    """Marks a parameter to be resolved by an explicit token: ``Annotated[Db, Inject("db")]``."""
-
-    token: Token
-
-
-_SERVICE_ATTR = "__apiconform_service__"
-
-
-def service(cls: type[T] | None = None, *, lifetime: Lifetime | str = Lifetime.SINGLETON) -> Any:
-    """Declare a class as a provider with a default lifetime (``@service`` or
-    ``@service(lifetime="scoped")``)."""
-
-    def mark(target: type[T]) -> type[T]:
-        setattr(target, _SERVICE_ATTR, Lifetime(lifetime))
-        return target
-
-    return mark(cls) if cls is not None else mark
-
-
-def scope(lifetime: Lifetime | str) -> Callable[[type[T]], type[T]]:
-    """Set a provider's lifetime: ``@scope("scoped")`` (the spec's ``@Scope``)."""
-    checked = Lifetime(lifetime)
-
-    def mark(target: type[T]) -> type[T]:
-        setattr(target, _SERVICE_ATTR, checked)
-        return target
-
-    return mark
-
-
-def declared_lifetime(provider: object) -> Lifetime | None:
-    """The lifetime set by ``@service``/``@scope`` on a class, if any."""
-    value = getattr(provider, _SERVICE_ATTR, None)
-    return value if isinstance(value, Lifetime) else None
-
-
-def token_name(token: Token) -> str:
-    return token if isinstance(token, str) else f"{token.__module__}.{token.__qualname__}"
-
-
-@dataclass(frozen=True)
-class _Param:
-    name: str
-    token: Token
-    has_default: bool
-
-
-class Registration:
-    """One provider and how to build it; the constructor plan is computed once."""
-
-    __slots__ = (
-        "factory",
-        "is_async",
-        "is_class",
-        "lifetime",
-        "optional",
-        "owner",
-        "params",
-        "required",
-        "token",
-        "value",
-    )
-
-    def __init__(self, token: Token, provider: Any, lifetime: Lifetime, owner: Container) -> None:
-        self.token = token
-        self.lifetime = lifetime
-        self.owner = owner
-        self.value: Any = None
-        self.factory: Callable[..., Any] | None = None
-        self.params: tuple[_Param, ...] = ()
-        self.is_async = False
-        self.is_class = inspect.isclass(provider)
-        if callable(provider):
-            self.factory = provider
-            target = provider.__init__ if inspect.isclass(provider) else provider
-            self.params = _plan(target, token)
-            self.is_async = not inspect.isclass(provider) and (
-                inspect.iscoroutinefunction(provider)
-            )
-        else:
-            self.value = provider
-        self.required = tuple(p for p in self.params if not p.has_default)
-        self.optional = tuple(p for p in self.params if p.has_default)
-
-
-def _plan(target: Callable[..., Any], token: Token) -> tuple[_Param, ...]:
-    """Read the injectable parameters of a constructor or factory from its type hints."""
-    if target is object.__init__:
-        return ()
-    try:
-        hints = typing.get_type_hints(target, include_extras=True)
-    except NameError as exc:
-        raise DIError(f"cannot read type hints of provider {token_name(token)}: {exc}") from exc
-    params: list[_Param] = []
-    for param in inspect.signature(target).parameters.values():
-        if param.name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
-        hint = hints.get(param.name)
-        dep: Token | None = None
-        if hint is not None and typing.get_origin(hint) is typing.Annotated:
-            for meta in hint.__metadata__:
-                if isinstance(meta, Inject):
-                    dep = meta.token
-            if dep is None:
-                hint = typing.get_args(hint)[0]
-        if dep is None and inspect.isclass(hint):
-            dep = hint
-        has_default = param.default is not param.empty
-        if dep is None:
-            if has_default:
-                continue
-            raise DIError(
-                f"provider {token_name(token)}: parameter {param.name!r} has no injectable "
-                "type hint and no default"
-            )
-        params.append(_Param(param.name, dep, has_default))
-    return tuple(params)
 
 
 class Container:
@@ -190,13 +33,11 @@ class Container:
     singletons registered further up stay shared.
     """
 
-    # bumped by every registration anywhere, so cached facts about provider graphs expire
-    _generation: ClassVar[int] = 0
-
     def __init__(
         self, parent: Container | None = None, *, name: str = "root", isolated: bool = False
     ) -> None:
         self.parent = parent
+        self._tree: Tree = parent._tree if parent is not None else Tree()
         self.name = name
         self.isolated = isolated
         self._registrations: dict[Token, Registration] = {}
@@ -226,7 +67,7 @@ class Container:
             provider = token
         resolved_lifetime = Lifetime(lifetime or declared_lifetime(provider) or Lifetime.SINGLETON)
         self._registrations[token] = Registration(token, provider, resolved_lifetime, self)
-        Container._generation += 1
+        self._tree.generation += 1
 
     def register_value(self, token: Token, value: Any) -> None:
         """Register a ready instance (a singleton that the container did not create)."""
@@ -235,7 +76,7 @@ class Container:
         registration.value = value
         self._registrations[token] = registration
         self._instances[token] = value
-        Container._generation += 1
+        self._tree.generation += 1
 
     def has(self, token: Token) -> bool:
         return self._lookup(token) is not None
@@ -344,16 +185,33 @@ class Container:
             raise LifetimeError(
                 f"provider {token_name(token)} has an async factory; use aresolve()"
             )
-        chain = (*chain, token)
+        if holder is None:  # transient: nothing shared to guard
+            return self._build_sync(self, registration, (*chain, token), captor)
+        # handlers in the thread pool resolve concurrently: build a shared instance once
+        with self._tree.lock:
+            cached = holder._instances.get(token, _MISSING)
+            if cached is not _MISSING:
+                return cached
+            return self._build_sync(holder, registration, (*chain, token), captor)
+
+    def _build_sync(
+        self,
+        holder: Container,
+        registration: Registration,
+        chain: tuple[Token, ...],
+        captor: Token | None,
+    ) -> Any:
+        assert registration.factory is not None  # guarded by the caller
         kwargs = {p.name: self._resolve(p.token, chain, captor) for p in self._wanted(registration)}
         instance = registration.factory(**kwargs)
         if not registration.is_class and inspect.isawaitable(instance):
             if inspect.iscoroutine(instance):
                 instance.close()  # never awaited: close it rather than leak a warning
             raise DIError(
-                f"factory of {token_name(token)} returned an awaitable; declare it async def"
+                f"factory of {token_name(registration.token)} returned an awaitable; "
+                "declare it async def"
             )
-        return self._keep(holder or self, registration, instance)
+        return self._keep(holder, registration, instance)
 
     async def _aresolve(self, token: Token, chain: tuple[Token, ...], captor: Token | None) -> Any:
         registration = self._registration(token, chain)
@@ -389,7 +247,7 @@ class Container:
             instance = await instance
         return self._keep(holder, registration, instance)
 
-    def _wanted(self, registration: Registration) -> tuple[_Param, ...]:
+    def _wanted(self, registration: Registration) -> tuple[Param, ...]:
         """Parameters to inject: a defaulted one only when its token is registered."""
         if not registration.optional:
             return registration.required
@@ -419,7 +277,7 @@ class Container:
         while not view._registrations and view.parent is not None:
             view = view.parent
         known = view._async_graph.get(registration.token)
-        if known is not None and known[0] == Container._generation:
+        if known is not None and known[0] == self._tree.generation:
             return known[1]
         seen: set[Token] = set()
 
@@ -434,13 +292,13 @@ class Container:
             return False
 
         result = walk(registration)
-        view._async_graph[registration.token] = (Container._generation, result)
+        view._async_graph[registration.token] = (self._tree.generation, result)
         return result
 
     def _keep(self, holder: Container, registration: Registration, instance: Any) -> Any:
         if registration.lifetime is not Lifetime.TRANSIENT:
             holder._instances[registration.token] = instance
-        if _closer(instance) is not None:
+        if closer(instance, self._tree.closers) is not None:
             (holder if registration.lifetime is not Lifetime.TRANSIENT else self)._created.append(
                 instance
             )
@@ -455,7 +313,7 @@ class Container:
         self._disposed = True
         created, self._created = self._created, []
         for instance in reversed(created):
-            close = _closer(instance)
+            close = closer(instance, self._tree.closers)
             if close is None:  # pragma: no cover - only closable instances are tracked
                 continue
             try:
@@ -480,25 +338,3 @@ class Container:
 
 
 _MISSING = object()
-
-
-_CLOSE_METHODS = ("aclose", "dispose", "close")
-_CLOSERS: dict[type[Any], str | None] = {}
-
-
-def _closer(instance: Any) -> Callable[[], Any] | None:
-    """The instance's ``aclose``/``dispose``/``close`` method (class lookups are cached)."""
-    if inspect.isclass(instance):
-        return None
-    cls = type(instance)
-    try:
-        name = _CLOSERS[cls]
-    except KeyError:
-        name = _CLOSERS[cls] = next(
-            (n for n in _CLOSE_METHODS if callable(getattr(cls, n, None))), None
-        )
-    if name is None:  # a method may still be set on the instance itself
-        own = getattr(instance, "__dict__", None)
-        if own and not own.keys().isdisjoint(_CLOSE_METHODS):
-            name = next((n for n in _CLOSE_METHODS if callable(own.get(n))), None)
-    return None if name is None else cast(Callable[[], Any], getattr(instance, name))
