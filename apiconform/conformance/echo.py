@@ -1,7 +1,9 @@
 """A local HTTP server the target can call; it records every request it gets.
 
 Used to see what a target sends outward: trace headers (``traceparent``), webhook payloads,
-outbound calls. Answers ``200 {"ok": true}`` to anything, or what ``respond`` sets.
+outbound calls; and to stand in for a downstream service the suite switches on and off.
+Answers ``200 {"ok": true}`` to anything, or what :meth:`EchoServer.respond` sets for a
+path.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class EchoServer:
         self._lock = threading.Lock()
         self.status = 200
         self.reply: bytes = b'{"ok": true}'
+        self._routes: dict[str, tuple[int, bytes]] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,11 +55,12 @@ class EchoServer:
                         time.time(),
                     )
                 )
-                self.send_response(server.status)
+                status, reply = server.answer(self.path)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(server.reply)))
+                self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
-                self.wfile.write(server.reply)
+                self.wfile.write(reply)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
@@ -72,6 +76,19 @@ class EchoServer:
         with self._lock:
             self._records.append(request)
             del self._records[:-MAX_RECORDS]
+
+    def respond(self, path_prefix: str, status: int, reply: bytes = b'{"ok": true}') -> None:
+        """Answer requests under ``path_prefix`` with ``status`` and ``reply`` from now on."""
+        with self._lock:
+            self._routes[path_prefix] = (status, reply)
+
+    def answer(self, path: str) -> tuple[int, bytes]:
+        """The status and body for a request to ``path`` (the longest matching prefix)."""
+        with self._lock:
+            matches = [p for p in self._routes if path.startswith(p)]
+            if matches:
+                return self._routes[max(matches, key=len)]
+            return self.status, self.reply
 
     def start(self) -> EchoServer:
         self._thread.start()

@@ -2,56 +2,37 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from apiconform.common.logs import SECRET_KEYS
+from apiconform.common.redaction import redact_body, redact_pairs, redact_text
 
 EXCERPT = 2000
-HIDDEN = "[hidden]"
-# Never copy credentials into a report, whoever sent them: headers, query parameters and
-# JSON members with these names are written as [hidden].
-HIDDEN_NAMES = SECRET_KEYS | {"proxy-authorization", "code", "code_verifier", "client_secret"}
+# Never copy credentials into a report, whoever sent them: besides every credential the
+# shared redaction rules know (apiconform.common.redaction), OAuth codes and PKCE
+# verifiers are masked too.
+EXTRA_HIDDEN = frozenset({"code", "code_verifier"})
 
 
-def _excerpt(data: bytes) -> str:
-    try:
-        parsed = json.loads(data)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, dict | list) and _hide(parsed):
-        data = json.dumps(parsed).encode()
-    text = data[:EXCERPT].decode("utf-8", errors="replace")
-    return text + (f"... [{len(data) - EXCERPT} more bytes]" if len(data) > EXCERPT else "")
-
-
-def _hide(value: Any) -> bool:
-    """Replace secret-named members in place; whether any was found."""
-    found = False
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if str(key).lower() in HIDDEN_NAMES and item is not None:
-                value[key], found = HIDDEN, True
-            else:
-                found = _hide(item) or found
-    elif isinstance(value, list):
-        for item in value:
-            found = _hide(item) or found
-    return found
+def _excerpt(data: bytes, content_type: str = "") -> str:
+    text = data.decode("utf-8", errors="replace")
+    redacted = redact_body(text, content_type, EXTRA_HIDDEN)
+    body = redacted.encode("utf-8")
+    text = body[:EXCERPT].decode("utf-8", errors="replace")
+    return text + (f"... [{len(body) - EXCERPT} more bytes]" if len(body) > EXCERPT else "")
 
 
 def _headers(headers: httpx.Headers) -> dict[str, str]:
-    return {k: (HIDDEN if k.lower() in HIDDEN_NAMES else v) for k, v in headers.multi_items()}
+    return dict(redact_pairs(headers.multi_items(), EXTRA_HIDDEN))
 
 
 def _url(url: httpx.URL) -> str:
     if not url.query:
         return str(url)
-    params = [(k, HIDDEN if k.lower() in HIDDEN_NAMES else v) for k, v in url.params.multi_items()]
+    params = redact_pairs(url.params.multi_items(), EXTRA_HIDDEN)
     return str(url.copy_with(params=params))
 
 
@@ -60,7 +41,7 @@ def _request_body(request: httpx.Request) -> str:
         content = request.content
     except httpx.RequestNotRead:
         return "[streamed body]"
-    return _excerpt(content) if content else ""
+    return _excerpt(content, request.headers.get("content-type", "")) if content else ""
 
 
 @dataclass
@@ -132,13 +113,15 @@ class TargetClient:
         try:
             response = self._client.send(request)
         except httpx.HTTPError as exc:
-            exchange.error = f"{type(exc).__name__}: {exc}"
+            exchange.error = redact_text(f"{type(exc).__name__}: {exc}")
             raise
         finally:
             exchange.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
         exchange.status = response.status_code
         exchange.response_headers = _headers(response.headers)
-        exchange.response_body = _excerpt(response.content)
+        exchange.response_body = _excerpt(
+            response.content, response.headers.get("content-type", "")
+        )
         return response
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from apiconform.conformance.registry import Check
     from apiconform.conformance.runner import ConformanceRun
 
-OPTIONS = ("url", "manifest", "report", "proposals", "level")
+OPTIONS = ("url", "manifest", "report", "proposals", "level", "timeout", "strict")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -54,8 +54,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-proposals", help="Comma-separated proposals to check.")
     group.addoption(
         "--conformance-level",
-        choices=("must", "should", "may"),
-        help="Check requirements of this level and stronger (default: may, i.e. all).",
+        help="Check requirements of this level and stronger: must, should or may (default).",
+    )
+    group.addoption(
+        "--conformance-timeout",
+        help="Seconds each request to the target may take (default 10).",
+    )
+    group.addoption(
+        "--conformance-strict",
+        action="store_true",
+        default=None,
+        help="A MUST requirement that is not verified (skipped) fails.",
     )
 
 
@@ -68,20 +77,51 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "requirement(*ids): the conformance requirement ids (e.g. SCOPE-ISO-02) this test decides",
     )
+    if active(config):
+        # a bad option is a usage error now, not a collection traceback later
+        from apiconform.conformance.report import ensure_writable
+        from apiconform.errors import ApiconformError
+
+        try:
+            _build_run(config)
+            directory = config.getoption("--conformance-report")
+            if directory:
+                ensure_writable(Path(directory))
+        except ApiconformError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
+
+
+def _timeout(config: pytest.Config) -> float:
+    from apiconform.conformance.context import DEFAULT_TIMEOUT
+    from apiconform.errors import ConfigError
+
+    raw = config.getoption("--conformance-timeout")
+    if raw is None:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 600:
+        raise ConfigError(f"--conformance-timeout {raw!r}: give seconds between 0 and 600")
+    return value
 
 
 def _build_run(config: pytest.Config) -> ConformanceRun:
-    from apiconform.conformance.cli import choose_manifest, parse_proposals
+    from apiconform.conformance.cli import choose_manifest, parse_level, parse_proposals
     from apiconform.conformance.runner import ConformanceRun
-    from apiconform.spec import Level
 
     manifest_file = config.getoption("--conformance-manifest")
     manifest = choose_manifest(
         config.getoption("--conformance-url"), Path(manifest_file) if manifest_file else None
     )
-    level = Level((config.getoption("--conformance-level") or "may").upper())
-    proposals = parse_proposals(config.getoption("--conformance-proposals"))
-    return ConformanceRun(manifest, proposals=proposals, level=level)
+    return ConformanceRun(
+        manifest,
+        proposals=parse_proposals(config.getoption("--conformance-proposals")),
+        level=parse_level(config.getoption("--conformance-level")),
+        timeout=_timeout(config),
+        strict=bool(config.getoption("--conformance-strict")),
+    )
 
 
 def selected_checks(config: pytest.Config) -> list[Check]:
@@ -94,9 +134,13 @@ def selected_checks(config: pytest.Config) -> list[Check]:
     return [c for c in all_checks() if wanted & set(c.requirement_ids)]
 
 
+STOPPED_KEY = pytest.StashKey[int]()
+
+
 @pytest.fixture(scope="session")
 def conformance(request: pytest.FixtureRequest) -> Iterator[ConformanceRun]:
-    """The run: the target (started in managed mode), its services and the echo server."""
+    """The run: the target (started in managed mode), its services and the echo server.
+    SIGTERM and SIGHUP stop them before the session ends."""
     config = request.config
     if not active(config):
         pytest.fail(
@@ -104,15 +148,24 @@ def conformance(request: pytest.FixtureRequest) -> Iterator[ConformanceRun]:
             "another --conformance-* option",
             pytrace=False,
         )
+    from apiconform.conformance.signals import Terminated, stop_cleanly
     from apiconform.errors import ApiconformError
 
-    try:
-        run = _build_run(config).start()
-    except ApiconformError as exc:
-        pytest.fail(f"conformance target: {exc}", pytrace=False)
-    config.stash[RUN_KEY] = run
-    yield run
-    run.close()
+    def stop(signum: int) -> NoReturn:
+        config.stash[STOPPED_KEY] = signum  # the session ends as on Ctrl-C, then exits
+        raise Terminated(signum)
+
+    run = _build_run(config)
+    with stop_cleanly(run.close, stop):
+        try:
+            run.start()
+        except ApiconformError as exc:
+            pytest.fail(f"conformance target: {exc}", pytrace=False)
+        config.stash[RUN_KEY] = run
+        try:
+            yield run
+        finally:
+            run.close()
 
 
 @pytest.fixture(scope="session")
@@ -131,27 +184,36 @@ def target(conformance: ConformanceRun) -> Iterator[TargetClient]:
     """An httpx client bound to the target that records each exchange as evidence."""
     from apiconform.conformance.evidence import TargetClient
 
-    with TargetClient(conformance.base_url) as client:
+    with TargetClient(conformance.base_url, timeout=conformance.timeout) as client:
         yield client
 
 
 def run_check_in_pytest(run: ConformanceRun, check: Check) -> None:
     """Run ``check`` and turn its outcome into a pytest result. SHOULD/MAY failures are
-    shown as xfail: only a MUST failure fails the session, as with ``apiconform check``."""
+    shown as xfail: only a MUST failure fails the session, as with ``apiconform check``
+    (and, with ``--conformance-strict``, a MUST requirement that is not verified)."""
     from apiconform.conformance.report.model import Verdict
-    from apiconform.spec import load_catalog
+    from apiconform.spec import Level, load_catalog
 
+    levels = {load_catalog().get(rid).level for rid in check.requirement_ids}
+    must = Level.MUST in levels
     reason = run.why_not(check)
     if reason is not None:
+        if run.strict and must and reason.startswith("skip:"):
+            pytest.fail(f"not verified (strict): {reason}", pytrace=False)
         pytest.skip(reason)
     outcome = run.run_check(check)
+    if outcome.verdict is Verdict.ERROR:
+        pytest.fail(f"the check broke (not the target's failure): {outcome.message}", False)
     if outcome.verdict is Verdict.SKIP:
+        if run.strict and must:
+            pytest.fail(f"not verified (strict): {outcome.message}", pytrace=False)
         pytest.skip(outcome.message)
     if outcome.verdict is Verdict.FAIL:
-        levels = {load_catalog().get(rid).level.value for rid in check.requirement_ids}
-        if "MUST" not in levels:
-            pytest.xfail(f"{'/'.join(sorted(levels))} not met: {outcome.message}")
-        pytest.fail(outcome.message, pytrace=False)
+        if not must:
+            names = "/".join(sorted(level.value for level in levels))
+            pytest.xfail(f"{names} not met: {outcome.message}")
+        pytest.fail(f"[{outcome.assertion}] {outcome.message}", pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -195,20 +257,32 @@ def pytest_runtest_makereport(
 def pytest_sessionfinish(session: pytest.Session) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     directory = session.config.getoption("--conformance-report")
-    if run is None or not directory:
-        return
+    if run is not None and directory:
+        _write_reports(session, run, Path(directory))
+    signum = session.config.stash.get(STOPPED_KEY, None)
+    if signum is not None:
+        import signal
+
+        pytest.exit(
+            f"stopped by {signal.Signals(signum).name}; the target and its services were stopped",
+            returncode=128 + signum,
+        )
+
+
+def _write_reports(session: pytest.Session, run: ConformanceRun, directory: Path) -> None:
     from apiconform.conformance.report import write_reports
 
     report = run.report()
-    written = write_reports(report, Path(directory))
+    written = write_reports(report, directory)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         from apiconform.conformance.report.markdown import summary_rows
 
         reporter.write_sep("-", "conformance")
-        for proposal, passed, failed, skipped, not_claimed in summary_rows(report):
+        for proposal, passed, failed, errors, skipped, not_claimed in summary_rows(report):
             reporter.write_line(
-                f"{proposal}: {passed} passed, {failed} failed, {skipped} skipped, "
-                f"{not_claimed} not claimed"
+                f"{proposal}: {passed} passed, {failed} failed, {errors} errors, "
+                f"{skipped} skipped, {not_claimed} not claimed"
             )
+        reporter.write_line(f"conformance {report.status_line()}: {report.coverage_line}")
         reporter.write_line(f"reports written to {written[0].parent}/")

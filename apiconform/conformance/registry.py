@@ -1,15 +1,23 @@
 """The check registry: plain functions over a target, registered by a decorator.
 
-A check raises :class:`CheckFailed` (with a message; the runner attaches the HTTP
-exchanges it made as evidence) or :class:`CheckSkipped`, or returns to pass. The pytest
-plugin and ``apiconform check`` are thin adapters over this one core.
+A check ends in one of three ways. It returns: every THEN clause it could produce held
+(a pass, or a skip when :meth:`CheckContext.unchecked` recorded a clause it could not
+produce). It raises :class:`CheckFailed` through :func:`expect` or :func:`fail`: the target
+broke the requirement; the failure carries a stable *assertion id* saying which assertion
+caught it (the self-test's kill matrix is keyed by these ids). It raises
+:class:`CheckSkipped`: the stimulus cannot be produced here (a probe the target declares
+absent, a missing service, external mode). Anything else it raises is a bug in the check
+and is reported as an *error*, never as the target's failure.
+
+The pytest plugin and ``apiconform check`` are thin adapters over this one core.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from apiconform.errors import ApiconformError
 from apiconform.spec import load_catalog
@@ -19,9 +27,20 @@ if TYPE_CHECKING:
 
 CheckFn = Callable[["CheckContext"], None]
 
+# ``ERR-PD-01.trigger-status`` for a check's own assertion, ``problem.media-type`` for one
+# in a helper that several checks share.
+ASSERTION_ID = re.compile(
+    r"^(?:[A-Z]{2,5}-[A-Z0-9]{2,6}-\d{2}|[a-z][a-z0-9]*)\.[a-z0-9][a-z0-9-]*$"
+)
+CHECKS_PACKAGE = "apiconform.conformance.checks."
+
 
 class CheckFailed(AssertionError):
-    """The target does not meet a requirement."""
+    """The target does not meet a requirement; ``assertion`` names the assertion."""
+
+    def __init__(self, message: str, assertion: str) -> None:
+        super().__init__(message)
+        self.assertion = assertion
 
 
 class CheckSkipped(Exception):
@@ -45,8 +64,21 @@ class Check:
     def __call__(self, ctx: CheckContext) -> None:
         self.fn(ctx)
 
+    @property
+    def test_id(self) -> str:
+        """The pytest id: the requirement ids first, so ``-k ERR-PD-01`` selects it."""
+        return f"{'+'.join(self.requirement_ids)}:{self.name}"
+
 
 _CHECKS: dict[str, Check] = {}
+
+
+def check_name(fn: Callable[..., Any]) -> str:
+    """``errors.problems.every_error_is_a_problem``: the module below ``checks`` and the
+    function, so two modules may hold functions of the same name."""
+    module = fn.__module__
+    short = module.removeprefix(CHECKS_PACKAGE) if module.startswith(CHECKS_PACKAGE) else None
+    return f"{short or module.rsplit('.', 1)[-1]}.{fn.__name__}"
 
 
 def check(*requirement_ids: str) -> Callable[[CheckFn], CheckFn]:
@@ -59,7 +91,7 @@ def check(*requirement_ids: str) -> Callable[[CheckFn], CheckFn]:
         proposals = {catalog.get(rid).proposal for rid in requirement_ids}
         if len(proposals) != 1:
             raise RegistryError(f"check {fn.__name__} spans proposals {sorted(proposals)}")
-        name = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
+        name = check_name(fn)
         known = _CHECKS.get(name)
         same = known is not None and (known.fn.__module__, known.fn.__qualname__) == (
             fn.__module__,
@@ -90,7 +122,20 @@ def checks_for(requirement_id: str) -> list[Check]:
     return [c for c in all_checks() if requirement_id in c.requirement_ids]
 
 
-def expect(condition: Any, message: str) -> None:
-    """Fail the running check with ``message`` unless ``condition`` holds."""
+def _valid(assertion: str) -> str:
+    if not ASSERTION_ID.match(assertion):
+        raise ValueError(f"malformed assertion id {assertion!r}")
+    return assertion
+
+
+def expect(condition: Any, assertion: str, message: str) -> None:
+    """Fail the running check with ``message`` unless ``condition`` holds. ``assertion``
+    is this assertion's stable id (a literal: the self-test reads them from the source)."""
+    _valid(assertion)
     if not condition:
-        raise CheckFailed(message)
+        raise CheckFailed(message, assertion)
+
+
+def fail(assertion: str, message: str) -> NoReturn:
+    """Fail the running check unconditionally (see :func:`expect`)."""
+    raise CheckFailed(message, _valid(assertion))

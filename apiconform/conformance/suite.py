@@ -20,7 +20,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(
         "conformance_check",
         [
-            pytest.param(c, id=c.name, marks=pytest.mark.requirement(*c.requirement_ids))
+            pytest.param(c, id=c.test_id, marks=pytest.mark.requirement(*c.requirement_ids))
             for c in checks
         ],
     )

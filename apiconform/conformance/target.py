@@ -17,8 +17,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 import httpx
@@ -27,6 +27,8 @@ from apiconform.conformance.manifest import TargetSpec
 from apiconform.errors import ApiconformError
 
 MAX_LINES = 50_000
+# what a readiness wait reports: seconds waited so far, the target's last output line
+Progress = Callable[[float, str], None]
 
 
 class TargetError(ApiconformError):
@@ -37,6 +39,7 @@ class TargetError(ApiconformError):
 class OutputLine:
     stream: str  # "stdout" or "stderr"
     text: str
+    received: float = field(default_factory=time.monotonic)  # when the suite read it
 
     def json(self) -> dict[str, Any] | None:
         """The line as a JSON object, or None when it is not one."""
@@ -76,6 +79,10 @@ class OutputLog:
 
     def json_lines(self, since: int = 0) -> list[dict[str, Any]]:
         return [obj for line in self.lines(since) if (obj := line.json()) is not None]
+
+    def timed_json_lines(self, since: int = 0) -> list[tuple[float, dict[str, Any]]]:
+        """JSON lines with the monotonic time the suite read each."""
+        return [(ln.received, obj) for ln in self.lines(since) if (obj := ln.json()) is not None]
 
     def text(self, since: int = 0) -> str:
         return "\n".join(line.text for line in self.lines(since))
@@ -166,13 +173,18 @@ class Instance:
         self._join_readers()
         return code
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, progress: Progress | None = None) -> None:
         """Poll ``ready_path`` on every port until each answers 2xx, bounded by
-        ``ready_timeout``; an early exit or the timeout raises :class:`TargetError`."""
-        deadline = time.monotonic() + self.spec.ready_timeout
+        ``ready_timeout``; an early exit or the timeout raises :class:`TargetError`.
+        ``progress`` hears the seconds waited and the target's last output line."""
+        started = time.monotonic()
+        deadline = started + self.spec.ready_timeout
         pending = [f"{self.url(i)}{self.spec.ready_path}" for i in range(len(self.ports))]
         with httpx.Client(timeout=2.0) as client:
             while pending:
+                if progress is not None:
+                    last = self.output.lines()[-1:]
+                    progress(time.monotonic() - started, last[0].text if last else "")
                 if self.returncode is not None:
                     self._join_readers()
                     raise TargetError(
@@ -261,10 +273,10 @@ class ManagedTarget:
         self.instances.append(instance)
         return instance
 
-    def start_instance(self) -> Instance:
+    def start_instance(self, progress: Progress | None = None) -> Instance:
         """Start an instance on fresh ports and wait until it is ready."""
         instance = self.instance().spawn()
-        instance.wait_ready()
+        instance.wait_ready(progress)
         return instance
 
     def stop_all(self) -> None:

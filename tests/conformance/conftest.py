@@ -54,16 +54,16 @@ def running_demo() -> Iterator[RunningDemo]:
     port = consecutive_free_ports(2)[0]
     proc = subprocess.Popen(
         [sys.executable, "-m", "apiconform.cli", "serve", "--agents", "2", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,  # the addresses; stdout is the JSON log stream
         text=True,
         env={**os.environ, "APICONFORM_LOG_LEVEL": "warning"},
     )
-    assert proc.stdout is not None
+    assert proc.stderr is not None
     urls: list[str] = []
     deadline = time.monotonic() + 30
     while len(urls) < 2 and time.monotonic() < deadline:
-        line = proc.stdout.readline()
+        line = proc.stderr.readline()
         if match := re.search(r"serving on (http://\S+)", line):
             urls.append(match.group(1))
     assert len(urls) == 2, "the demo did not start"

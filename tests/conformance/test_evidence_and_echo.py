@@ -47,8 +47,8 @@ def test_client_records_each_exchange_and_hides_credentials(echo: EchoServer) ->
         client.patch("/d")
         client.delete("/e")
     first, second, third, *_ = recorder.exchanges
-    assert first.request_headers["authorization"] == "[hidden]"
-    assert first.request_headers["cookie"] == "[hidden]"
+    assert first.request_headers["authorization"] == "[redacted]"
+    assert first.request_headers["cookie"] == "[redacted]"
     assert first.status == 200
     assert first.response_body == '{"ok": true}'
     assert second.request_body.endswith("... [10 more bytes]")
@@ -82,8 +82,8 @@ def test_secrets_never_reach_the_evidence(echo: EchoServer) -> None:
     [exchange] = recorder.exchanges
     assert "SECRET" not in json.dumps(exchange.to_dict())
     assert "state=visible" in exchange.url
-    assert json.loads(exchange.request_body) == {"password": "[hidden]", "user": "ada"}
-    assert exchange.request_headers["x-api-key"] == "[hidden]"
+    assert json.loads(exchange.request_body) == {"password": "[redacted]", "user": "ada"}
+    assert exchange.request_headers["x-api-key"] == "[redacted]"
 
 
 def test_streamed_request_bodies_are_noted_not_read(echo: EchoServer) -> None:
@@ -91,3 +91,20 @@ def test_streamed_request_bodies_are_noted_not_read(echo: EchoServer) -> None:
     with TargetClient(echo.url, recorder) as client:
         client.post("/s", content=iter([b"a", b"b"]))
     assert recorder.exchanges[0].request_body == "[streamed body]"
+
+
+def test_form_bodies_hide_client_secrets_codes_and_verifiers(echo: EchoServer) -> None:
+    recorder = Recorder()
+    with TargetClient(echo.url, recorder) as client:
+        client.post(
+            "/token",
+            data={
+                "grant_type": "authorization_code",
+                "client_secret": "cs-SECRET",
+                "code": "code-SECRET",
+                "code_verifier": "cv-SECRET",
+            },
+        )
+    [exchange] = recorder.exchanges
+    assert "SECRET" not in json.dumps(exchange.to_dict())
+    assert "grant_type=authorization_code" in exchange.request_body

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from apiconform.conformance.registry import (
 )
 from apiconform.conformance.report.model import Verdict
 from apiconform.conformance.runner import ConformanceRun
+from apiconform.conformance.target import TargetError
+from apiconform.conformance.watchdog import TargetUnresponsive, Watchdog, describe
 from apiconform.spec import CatalogError, Level, Observed, load_catalog
 from tests.conformance.conftest import RunningDemo
 
@@ -73,50 +76,107 @@ def test_level_and_proposal_selection() -> None:
     scopes = ConformanceRun(manifest, proposals=["add-application-scopes"])
     assert {r.proposal for r in scopes.requirements} == {"add-application-scopes"}
     assert all(r.observed in (Observed.HTTP, Observed.PROCESS) for r in scopes.requirements)
-    assert scopes.not_checkable == {"library": 20}
+    assert scopes.not_checkable == {"library": 17}
 
 
 def test_outcomes_become_verdicts() -> None:
     manifest = default_manifest("http://127.0.0.1:9", ["add-application-scopes"])
-    run = ConformanceRun(manifest, proposals=["add-application-scopes"])
+    run = ConformanceRun(manifest, proposals=["add-application-scopes"], timeout=2)
 
     def passes(ctx: CheckContext) -> None:
         return None
 
     def fails(ctx: CheckContext) -> None:
-        expect(False, "broken")
+        expect(False, "SCOPE-DI-02.shared-within", "broken")
 
     def skips(ctx: CheckContext) -> None:
         raise CheckSkipped("no probe")
 
-    def explodes(ctx: CheckContext) -> None:
+    def half(ctx: CheckContext) -> None:
+        ctx.unchecked("the other half needs two apps")
+
+    def unanswered(ctx: CheckContext) -> None:
         ctx.client().get("/x")  # nothing listens on port 9
+
+    def buggy(ctx: CheckContext) -> None:
+        {}["missing"]
 
     run.run_check(fake("SCOPE-DI-01", passes))
     run.run_check(fake("SCOPE-DI-01", skips))
     run.run_check(fake("SCOPE-DI-02", fails))
     run.run_check(fake("SCOPE-DI-02", passes))
     run.run_check(fake("SCOPE-DI-03", skips))
-    outcome = run.run_check(fake("SCOPE-ISO-01", explodes))
+    outcome = run.run_check(fake("SCOPE-ISO-01", unanswered))
+    run.run_check(fake("SCOPE-CFG-01", half))
+    error = run.run_check(fake("SCOPE-ISO-03", buggy))
+    run.run_check(fake("SCOPE-ISO-03", passes))
     results = {r.id: r for r in run.report().results}
     assert results["SCOPE-DI-01"].verdict is Verdict.PASS
     assert results["SCOPE-DI-01"].reason == "fake.SCOPE-DI-01: no probe"
-    assert (results["SCOPE-DI-02"].verdict, results["SCOPE-DI-02"].reason) == (
-        Verdict.FAIL,
-        "broken",
-    )
+    failed = results["SCOPE-DI-02"]
+    assert (failed.verdict, failed.reason) == (Verdict.FAIL, "broken")
+    assert failed.assertion == "SCOPE-DI-02.shared-within"
     assert (results["SCOPE-DI-03"].verdict, results["SCOPE-DI-03"].reason) == (
         Verdict.SKIP,
         "no probe",
     )
     assert outcome.verdict is Verdict.FAIL
-    assert outcome.message.startswith("ConnectError")
+    assert outcome.assertion == "transport.answered"
+    assert outcome.message.startswith("cannot connect for GET http://127.0.0.1:9/x")
     assert outcome.evidence[0]["response"]["error"].startswith("ConnectError")
+    assert results["SCOPE-CFG-01"].verdict is Verdict.SKIP
+    assert results["SCOPE-CFG-01"].reason == (
+        "partly checked (the rest held): the other half needs two apps"
+    )
+    # a check that breaks is an error, even where another check of it passed
+    assert error.verdict is Verdict.ERROR
+    assert error.message.startswith("the check itself broke at test_runner.py:")
+    assert "KeyError: 'missing'" in error.message
+    assert results["SCOPE-ISO-03"].verdict is Verdict.ERROR
     assert (results["SCOPE-ISO-02"].verdict, results["SCOPE-ISO-02"].reason) == (
         Verdict.SKIP,
         "no check ran",
     )
-    assert not run.report().passed
+    report = run.report()
+    assert not report.passed
+    assert [r.id for r in report.errors] == ["SCOPE-ISO-03"]
+    assert report.coverage_line == f"checked 3 of {len(report.results)} claimed requirements"
+
+
+def test_a_target_that_stops_answering_ends_the_run() -> None:
+    manifest = default_manifest("http://127.0.0.1:9", ["add-application-scopes"])
+    run = ConformanceRun(manifest, proposals=["add-application-scopes"], timeout=1)
+
+    def asks_twice(ctx: CheckContext) -> None:
+        client = ctx.client()
+        for _ in range(2):
+            with pytest.raises(httpx.ConnectError):
+                client.get("/x")
+
+    run.run_check(fake("SCOPE-DI-01", asks_twice))
+    assert run.watchdog.consecutive == 2
+    with pytest.raises(TargetUnresponsive, match="3 requests in a row failed, the last: cannot"):
+        run.run_check(fake("SCOPE-DI-02", lambda ctx: ctx.client().get("/y")))
+
+
+def test_an_answer_resets_the_watchdog() -> None:
+    watchdog = Watchdog(timeout=1, limit=2)
+    request = httpx.Request("GET", "http://t/x")
+    watchdog.failed(httpx.ReadTimeout("slow", request=request), "GET", "http://t/x")
+    watchdog.answered()
+    watchdog.failed(httpx.ReadTimeout("slow", request=request), "GET", "http://t/x")
+    with pytest.raises(TargetUnresponsive, match="no answer within 1 s to GET http://t/x"):
+        watchdog.failed(httpx.ReadTimeout("slow", request=request), "GET", "http://t/x")
+    assert describe(httpx.RemoteProtocolError("eof", request=request), "GET", "u", 1) == (
+        "GET u failed: RemoteProtocolError: eof"
+    )
+
+
+def test_an_external_target_that_does_not_answer_fails_the_start_at_once() -> None:
+    started = time.monotonic()
+    with pytest.raises(TargetError, match=r"the target does not answer: cannot connect for GET"):
+        ConformanceRun(default_manifest("http://127.0.0.1:9"), timeout=30).start()
+    assert time.monotonic() - started < 6
 
 
 def test_why_not_explains_unclaimed_and_external_process_checks() -> None:
@@ -143,6 +203,35 @@ def test_context_urls_need_managed_mode_for_port_placeholders() -> None:
         CheckContext(manifest=default_manifest("http://x", []), base_url="http://x").require_claim(
             "add-error-handling"
         )
+
+
+def test_an_absent_probe_skips_with_its_name() -> None:
+    manifest = parse_manifest(
+        {
+            "target": {"base_url": "http://x"},
+            "scopes": {"request_ids": False},
+            "errors": {
+                "create": False,
+                "triggers": {"not-found": "/x"},
+                "filters": {"route": False},
+            },
+        }
+    )
+    ctx = CheckContext(manifest=manifest, base_url="http://x")
+    assert ctx.probe("errors.triggers.not-found") == "/x"
+    assert ctx.probe("scopes.whoami") == "/scopes/whoami"
+    for field in (
+        "scopes.request_ids",
+        "errors.create",
+        "errors.triggers.bad-request",
+        "errors.filters.route",
+        "errors.webhook_path",
+        "scopes.startup.port_conflict",
+    ):
+        assert not ctx.has(field)
+        with pytest.raises(CheckSkipped) as info:
+            ctx.probe(field)
+        assert str(info.value) == f"the target declares no {field}"
 
 
 @pytest.fixture
@@ -174,6 +263,8 @@ def test_registration_rules(scratch_registry: list[str]) -> None:
     assert any(c.name == "test_runner.scratch_check" for c in all_checks())
     check("SCOPE-DI-01")(scratch_check)  # its module imported again: replaces, not doubles
     assert [c.name for c in all_checks()].count("test_runner.scratch_check") == 1
+    registered = next(c for c in all_checks() if c.name == "test_runner.scratch_check")
+    assert registered.test_id == "SCOPE-DI-01:test_runner.scratch_check"
 
     def other() -> None:
         return None
@@ -192,7 +283,6 @@ def test_every_check_names_catalogued_http_or_process_requirements() -> None:
 
 # Proposals whose checks arrive with their own issue; the list may only shrink.
 PENDING = {
-    "add-error-handling",
     "add-api-versioning",
     "add-health-observability",
     "enhance-throttler",

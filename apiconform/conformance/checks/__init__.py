@@ -1,5 +1,13 @@
-"""Conformance checks, one module per proposal; importing this package registers them."""
+"""Conformance checks, one package per proposal and one module per concept; importing this
+package registers them."""
 
-from apiconform.conformance.checks import errors, scopes
+from apiconform.conformance.checks import (
+    auth,
+    errors,
+    observability,
+    scopes,
+    throttling,
+    versioning,
+)
 
-__all__ = ["errors", "scopes"]
+__all__ = ["auth", "errors", "observability", "scopes", "throttling", "versioning"]

@@ -28,6 +28,17 @@ class ReportError(ApiconformError):
     """The report directory cannot be written."""
 
 
+def ensure_writable(directory: Path) -> None:
+    """Refuse, before a run, a report directory that cannot be written."""
+    probe = directory / ".apiconform-write-test"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise ReportError(f"{directory}: cannot write reports: {exc.strerror or exc}") from None
+
+
 def write_reports(report: Report, directory: Path) -> list[Path]:
     """Write every format into ``directory`` (created if needed); the paths written."""
     try:
@@ -50,5 +61,6 @@ __all__ = [
     "ReportError",
     "RequirementResult",
     "Verdict",
+    "ensure_writable",
     "write_reports",
 ]

@@ -1,16 +1,41 @@
-"""Deliberately broken variants of the reference demo, each with one defect.
+"""Variants of the reference demo: broken ones, each with one defect, and correct-but-
+different ones.
 
     python -m tests.selftest.variants <variant> serve --agents 2 --port 8000
+    python -m tests.selftest.variants <variant> demo-startup port-conflict --port 8000
 
-The self-test runs the conformance checks against each and asserts that exactly the
-requirements the defect breaks fail: a check no variant can fail would prove nothing.
+The self-test runs the conformance checks against each: a broken variant must fail
+exactly the requirements it breaks, by the assertions it declares (a check no variant can
+fail would prove nothing); a legit variant must pass every check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from tests.selftest.variants import (
+    auth,
+    legit,
+    observability,
+    problems,
+    recovery,
+    reporting,
+    scopes,
+    startup,
+    throttling,
+    versioning,
+)
+from tests.selftest.variants.base import VARIANTS, Variant
 
-from tests.selftest.variants.errors import ERROR_VARIANTS
-from tests.selftest.variants.scopes import SCOPE_VARIANTS
-
-VARIANTS: dict[str, Callable[[], None]] = {**SCOPE_VARIANTS, **ERROR_VARIANTS}
+__all__ = [
+    "VARIANTS",
+    "Variant",
+    "auth",
+    "legit",
+    "observability",
+    "problems",
+    "recovery",
+    "reporting",
+    "scopes",
+    "startup",
+    "throttling",
+    "versioning",
+]
