@@ -27,6 +27,8 @@ class Case:
     extra: dict[str, str]
     email_of: str  # how to read the email from the profile
     params: dict[str, str] | None = None  # of the profile request
+    # Facebook takes client credentials only as parameters, never by HTTP Basic
+    auth_method: str = "client_secret_basic"
 
 
 CASES = [
@@ -34,7 +36,13 @@ CASES = [
     Case("microsoft", "openid profile email offline_access", "me", {}, "mail"),
     Case("github", "read:user user:email", "user", {}, "email"),
     Case(
-        "facebook", "email public_profile", "me", {}, "email", {"fields": "id,name,email,picture"}
+        "facebook",
+        "email public_profile",
+        "me",
+        {},
+        "email",
+        {"fields": "id,name,email,picture"},
+        auth_method="client_secret_post",
     ),
 ]
 IDS = [case.provider for case in CASES]
@@ -47,6 +55,7 @@ def make_client(mock: Any, case: Case, **kwargs: Any) -> AsyncOAuth2Client:
         scope=case.scope,
         redirect_uri=REDIRECT,
         code_challenge_method="S256",
+        token_endpoint_auth_method=case.auth_method,
         **kwargs,
     )
 

@@ -20,6 +20,7 @@ from apiconform.mocks.oauth_server.faults import FaultBoard
 from apiconform.mocks.oauth_server.gate import ProviderGate
 from apiconform.mocks.oauth_server.github import GitHub
 from apiconform.mocks.oauth_server.google import Google
+from apiconform.mocks.oauth_server.hostguard import HostHeaderGuard
 from apiconform.mocks.oauth_server.journal import Journal
 from apiconform.mocks.oauth_server.microsoft import Microsoft
 from apiconform.mocks.oauth_server.provider import Provider, origin
@@ -38,6 +39,7 @@ class ProviderEndpoints:
     discovery: str | None = None
     jwks: str | None = None
     userinfo: str | None = None
+    people: str | None = None
     user: str | None = None
     emails: str | None = None
     me: str | None = None
@@ -78,7 +80,9 @@ class MockOAuthApp:
         for provider_routes in self._routes.values():
             routes.extend(provider_routes)
         starlette = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
-        self._asgi = ProviderGate(starlette, ctx=self.context, resolve=self._resolve)
+        # The Host header is checked first: every URL the mock hands out is built from it.
+        gate = ProviderGate(starlette, ctx=self.context, resolve=self._resolve)
+        self._asgi = HostHeaderGuard(gate)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)

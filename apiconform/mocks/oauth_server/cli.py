@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from apiconform.common.logs import configure_logging, get_logger
+from apiconform.common.loop import run
 from apiconform.common.serving import Server
 from apiconform.mocks.oauth_server.app import MockOAuthApp
 from apiconform.mocks.oauth_server.config import build_config, load_config
@@ -88,4 +89,4 @@ def mock_oauth(host: str, port: int, config_file: Path | None, auto_approve: boo
     config = load_config(config_file) if config_file else None
     if auto_approve is not None:
         config = build_config(config, auto_approve=auto_approve)
-    asyncio.run(serve_until_stopped(MockOAuthApp(config), host, port))
+    run(serve_until_stopped(MockOAuthApp(config), host, port))

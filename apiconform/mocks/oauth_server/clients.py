@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import Collection
 from urllib.parse import unquote_plus, urlsplit
 
 from apiconform.mocks.oauth_server.config import LOOPBACK_REDIRECTS, ClientConfig, MockOAuthConfig
@@ -13,11 +14,16 @@ from apiconform.mocks.oauth_server.params import Params
 
 
 def authenticate(
-    config: MockOAuthConfig, params: Params, authorization: str | None
+    config: MockOAuthConfig,
+    params: Params,
+    authorization: str | None,
+    *,
+    methods: Collection[str] = ("client_secret_post", "client_secret_basic"),
 ) -> ClientConfig:
-    """The client of a token request, by HTTP Basic (``client_secret_basic``) or by form
-    fields (``client_secret_post``). Public clients send only their id."""
-    basic = _basic(authorization)
+    """The client of a token request, by HTTP Basic (``client_secret_basic``) or by request
+    parameters (``client_secret_post``), as far as ``methods`` allows: a provider that does
+    not take HTTP Basic ignores the header. Public clients send only their id."""
+    basic = _basic(authorization) if "client_secret_basic" in methods else None
     client_id: str | None
     secret: str | None
     if basic is not None:
@@ -26,7 +32,7 @@ def authenticate(
         client_id, secret = params.get("client_id"), params.get("client_secret")
     if not client_id:
         raise FlowError(
-            "invalid_request", "param_missing", "Could not determine client ID from request."
+            "invalid_request", "client_missing", "Could not determine client ID from request."
         )
     client = config.client(client_id)
     if client is None:

@@ -24,6 +24,7 @@ Reason = Literal[
     "param_missing",
     "param_invalid",
     "param_repeated",
+    "client_missing",
     "client_unknown",
     "client_secret_wrong",
     "client_secret_missing",

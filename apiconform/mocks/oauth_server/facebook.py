@@ -6,10 +6,16 @@ a version segment (``/v19.0/dialog/oauth``). As Facebook does, it issues no refr
 fb_exchange_token``), appends ``#_=_`` to its redirects, returns only the fields asked for,
 returns an email only with the ``email`` permission and only a confirmed one, and reports
 errors as ``{"error": {"type": "OAuthException", "code": ..., "error_subcode": ...}}``.
+The token endpoint takes the client's id and secret only as parameters (query string or
+form body), never by HTTP Basic; the Graph API takes the access token as the
+``access_token`` parameter or in the Authorization header, and checks an
+``appsecret_proof`` when one is sent.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from typing import Any
@@ -22,12 +28,14 @@ from apiconform.mocks.oauth_server.errors import FlowError, Reason
 from apiconform.mocks.oauth_server.flow import Issued, issue
 from apiconform.mocks.oauth_server.params import Params
 from apiconform.mocks.oauth_server.provider import Endpoint, Provider
+from apiconform.mocks.oauth_server.state import TokenRecord
 
 SILHOUETTE = "https://static.xx.fbcdn.net/rsrc.php/v1/yo/r/UlIqmHJn-SK.gif"
 FIELDS = ("id", "name", "first_name", "last_name", "email", "picture")
 
 # (code, subcode, message) by reason, as Facebook reports the same causes.
 _ERRORS: dict[Reason, tuple[int, int | None, str]] = {
+    "client_missing": (101, None, "Missing client_id parameter."),
     "client_unknown": (101, None, "Error validating application. Invalid application ID."),
     "client_secret_wrong": (1, None, "Error validating client secret."),
     "client_secret_missing": (1, None, "Missing client_secret parameter."),
@@ -76,12 +84,12 @@ class Facebook(Provider):
     requires_scope = False
     requires_grant_type = False
     redirect_fragment = "#_=_"
+    token_params_in_query = True
+    client_auth_methods = ("client_secret_post",)
+    token_in_query = True
 
     def offline(self, params_scope: tuple[str, ...], access_type: str | None) -> bool:
         return False
-
-    def query_token(self, request: Request) -> str | None:
-        return request.query_params.get("access_token")
 
     def deny_params(self) -> dict[str, str]:
         return {
@@ -135,9 +143,18 @@ class Facebook(Provider):
 
     async def me(self, request: Request) -> Response:
         try:
-            record = self.bearer(request)
+            record = await self.bearer(request)
         except FlowError as error:
             return self.api_error(request, error)
+        proof = request.query_params.get("appsecret_proof")
+        if proof is not None and not self._proof_matches(proof, record):
+            body = {
+                "message": "Invalid appsecret_proof provided in the API argument",
+                "type": "GraphMethodException",
+                "code": 100,
+                "fbtrace_id": secrets.token_urlsafe(8),
+            }
+            return JSONResponse({"error": body}, status_code=400)
         names = _field_names(request.query_params.get("fields") or "id,name")
         unknown = [n for n in names if n not in FIELDS]
         if unknown:
@@ -148,6 +165,17 @@ class Facebook(Provider):
         granted = "email" in record.authorization.scopes
         values = self.fields(user, email_granted=granted)
         return JSONResponse({n: values[n] for n in dict.fromkeys(names) if n in values})
+
+    def _proof_matches(self, proof: str, record: TokenRecord) -> bool:
+        """``appsecret_proof`` is the HMAC-SHA256 of the access token keyed with the secret
+        of the app the token was issued to, in hex."""
+        client = self.ctx.config.client(record.authorization.client_id)
+        if client is None or client.client_secret is None:
+            return False
+        expected = hmac.new(
+            client.client_secret.encode(), record.value.encode(), hashlib.sha256
+        ).hexdigest()
+        return hmac.compare_digest(proof.lower().encode(), expected.encode())
 
     def fields(self, user: MockUser, *, email_granted: bool) -> dict[str, Any]:
         """Every field of ``user`` Facebook would return (an absent email is left out)."""

@@ -24,8 +24,11 @@ if TYPE_CHECKING:
 
 # Names of the endpoints the providers serve, for ``Faults.endpoints``.
 ENDPOINT_NAMES = frozenset(
-    {"discovery", "authorize", "consent", "token", "userinfo", "jwks", "user", "emails", "me"}
-)
+    {
+        "discovery", "authorize", "consent", "token", "userinfo", "jwks", "people", "user",
+        "emails", "me",
+    }
+)  # fmt: skip
 
 
 class Faults(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -21,7 +21,7 @@ from apiconform.mocks.oauth_server.config import ClientConfig, MockUser
 from apiconform.mocks.oauth_server.consent import consent_page
 from apiconform.mocks.oauth_server.errors import FlowError
 from apiconform.mocks.oauth_server.journal import parse_form
-from apiconform.mocks.oauth_server.params import Params, missing
+from apiconform.mocks.oauth_server.params import Params, body_pairs, media_type, missing
 from apiconform.mocks.oauth_server.state import (
     Authorization,
     PendingConsent,
@@ -201,13 +201,18 @@ async def consent(provider: Provider, request: Request) -> Response:
 
 
 async def token(provider: Provider, request: Request) -> Response:
-    pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    pairs = body_pairs(await request.body(), media_type(request), provider.token_body_types)
     if provider.token_params_in_query or request.method == "GET":
         pairs = [*request.query_params.multi_items(), *pairs]
     params = Params(pairs)
     grant_type: str | None = None
     try:
-        client = authenticate(provider.ctx.config, params, request.headers.get("authorization"))
+        client = authenticate(
+            provider.ctx.config,
+            params,
+            request.headers.get("authorization"),
+            methods=provider.client_auth_methods,
+        )
         grant_type = params.get("grant_type")
         if grant_type is None:
             if provider.requires_grant_type or "code" not in params:

@@ -1,10 +1,12 @@
 """GitHub: authorize, access_token, ``/user`` and ``/user/emails``.
 
 ``github.com`` maps to ``/github`` and ``api.github.com`` to ``/github/api``. As GitHub
-does, the token endpoint answers form-encoded unless the request accepts JSON, reports
-errors with HTTP 200 and its own codes (``bad_verification_code``,
-``incorrect_client_credentials``, ``redirect_uri_mismatch``, ``bad_refresh_token``),
-returns scopes comma-separated, and ``/user`` shows ``email: null`` for a private email.
+does, the token endpoint takes its parameters from the query string, a form body or a JSON
+body, answers form-encoded unless the request accepts JSON or XML, reports errors with
+HTTP 200 and its own codes (``bad_verification_code``, ``incorrect_client_credentials``,
+``redirect_uri_mismatch``, ``bad_refresh_token``), and returns scopes comma-separated. The
+API takes the token only in the Authorization header (``Bearer`` or ``token``), refuses a
+request without a User-Agent, and ``/user`` shows ``email: null`` for a private email.
 Tokens expire and refresh as GitHub's expiring user tokens do.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,9 +22,16 @@ from starlette.responses import JSONResponse, Response
 from apiconform.mocks.oauth_server.config import MockUser
 from apiconform.mocks.oauth_server.errors import FlowError
 from apiconform.mocks.oauth_server.flow import Issued
+from apiconform.mocks.oauth_server.params import FORM_TYPE, JSON_TYPE
 from apiconform.mocks.oauth_server.provider import Endpoint, Provider, origin
 
 DOCS = "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors"
+USER_AGENT_REQUIRED = (
+    "Request forbidden by administrative rules. Please make sure your request has a "
+    "User-Agent header (https://docs.github.com/en/rest/using-the-rest-api/"
+    "getting-started-with-the-rest-api#user-agent). "
+    "Check https://developer.github.com for other possible causes."
+)
 # GitHub's refresh token lifetime (six months), issued and advertised when the config sets
 # none.
 REFRESH_LIFETIME = 15_897_600
@@ -29,7 +39,7 @@ REFRESH_LIFETIME = 15_897_600
 
 def github_error(error: FlowError) -> tuple[str, str]:
     """GitHub's error code and description for ``error``."""
-    if error.kind == "invalid_client" or error.reason == "client_mismatch":
+    if error.kind == "invalid_client" or error.reason in ("client_mismatch", "client_missing"):
         return (
             "incorrect_client_credentials",
             "The client_id and/or client_secret passed are incorrect.",
@@ -65,6 +75,7 @@ class GitHub(Provider):
     requires_grant_type = False
     token_requires_redirect_uri = False
     token_params_in_query = True
+    token_body_types = (FORM_TYPE, JSON_TYPE)
     bearer_schemes = ("bearer", "token")
 
     def deny_params(self) -> dict[str, str]:
@@ -79,10 +90,19 @@ class GitHub(Provider):
         return self.ctx.config.lifetimes.refresh_token or REFRESH_LIFETIME
 
     def _answer(self, request: Request, body: dict[str, Any], status: int = 200) -> Response:
-        # GitHub answers the token endpoint in the format the client accepts.
-        if "json" in request.headers.get("accept", ""):
+        # GitHub answers the token endpoint in the format the client accepts: JSON, XML, or
+        # by default form-encoded.
+        accept = request.headers.get("accept", "")
+        if "json" in accept:
             return JSONResponse(body, status_code=status)
-        form = urlencode({k: v for k, v in body.items() if v is not None})
+        if "xml" in accept:
+            members = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in body.items())
+            return Response(
+                f"<OAuth>{members}</OAuth>",
+                status_code=status,
+                media_type="application/xml; charset=utf-8",
+            )
+        form = urlencode(body)
         return Response(
             form, status_code=status, media_type="application/x-www-form-urlencoded; charset=utf-8"
         )
@@ -122,8 +142,10 @@ class GitHub(Provider):
         return JSONResponse(body, headers={"x-oauth-scopes": ", ".join(scopes)})
 
     async def user(self, request: Request) -> Response:
+        if not request.headers.get("user-agent"):
+            return _forbidden()
         try:
-            record = self.bearer(request)
+            record = await self.bearer(request)
         except FlowError as error:
             return self.api_error(request, error)
         user = self.profile(record.authorization)
@@ -132,8 +154,10 @@ class GitHub(Provider):
         return self._api(request, resource, record.authorization.scopes)
 
     async def emails(self, request: Request) -> Response:
+        if not request.headers.get("user-agent"):
+            return _forbidden()
         try:
-            record = self.bearer(request)
+            record = await self.bearer(request)
         except FlowError as error:
             return self.api_error(request, error)
         user = self.profile(record.authorization)
@@ -166,6 +190,11 @@ class GitHub(Provider):
             "created_at": "2020-01-01T00:00:00Z",
             "updated_at": "2020-01-01T00:00:00Z",
         }
+
+
+def _forbidden() -> Response:
+    """GitHub's answer to an API request without a User-Agent."""
+    return Response(USER_AGENT_REQUIRED + "\n", status_code=403, media_type="text/plain")
 
 
 def email_entry(user: MockUser) -> dict[str, Any]:

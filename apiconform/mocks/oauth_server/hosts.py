@@ -33,6 +33,7 @@ HOSTS: dict[str, dict[str, Host]] = {
         "oauth2": Host("https://oauth2.googleapis.com", ""),
         "openidconnect": Host("https://openidconnect.googleapis.com", ""),
         "www": Host("https://www.googleapis.com", ""),
+        "people": Host("https://people.googleapis.com", ""),
     },
     "github": {
         "web": Host("https://github.com", ""),

@@ -12,31 +12,20 @@ and the evidence that a client used PKCE. ``to_json(redact=False)`` (``?raw=1``)
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
-from apiconform.common.logs import REDACTED, SECRET_KEYS
+from apiconform.common.redaction import REDACTED, is_secret_name
+from apiconform.common.redaction import redact_body as _redact_body
 
 FORM_TYPE = "application/x-www-form-urlencoded"
-#: Header, parameter and JSON field names whose values the JSON form masks.
-SECRET_NAMES = SECRET_KEYS | {
-    "proxy-authorization",
-    "fb_exchange_token",
-    "client_assertion",
-}
-_JSON_SECRET = re.compile(
-    r'("(?:'
-    + "|".join(re.escape(n) for n in sorted(SECRET_NAMES))
-    + r')"\s*:\s*)"(?:[^"\\]|\\.)*"',
-    re.IGNORECASE,
-)
+# Codes and PKCE verifiers stay visible: single-use, and the evidence a client used PKCE.
 
 
 def _secret(name: str) -> bool:
-    return name.lower() in SECRET_NAMES
+    return is_secret_name(name)
 
 
 def redact_fields(values: dict[str, str]) -> dict[str, str]:
@@ -46,11 +35,8 @@ def redact_fields(values: dict[str, str]) -> dict[str, str]:
 
 def redact_body(body: str) -> str:
     """A request body with secret values masked: form fields (whatever the content type
-    said, as the token endpoint reads them) and JSON string fields."""
-    pairs = parse_qsl(body, keep_blank_values=True)
-    if any(_secret(name) for name, _ in pairs):
-        body = urlencode([(n, REDACTED if _secret(n) else v) for n, v in pairs])
-    return _JSON_SECRET.sub(rf'\1"{REDACTED}"', body)
+    said, as the token endpoint reads them), JSON members and credentials in text."""
+    return _redact_body(body)
 
 
 @dataclass

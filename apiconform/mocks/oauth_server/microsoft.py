@@ -27,6 +27,7 @@ from apiconform.mocks.oauth_server.state import Authorization, TokenRecord
 # AADSTS codes by reason, modelled on the ones Microsoft returns for the same causes.
 AADSTS: dict[Reason, int] = {
     "param_missing": 900144,
+    "client_missing": 900144,
     "param_invalid": 90014,
     "param_repeated": 90015,
     "client_unknown": 700016,
@@ -82,6 +83,7 @@ class Microsoft(Provider):
         Endpoint("token", "login", "/oauth2/v2.0/token", ("POST",)),
         Endpoint("jwks", "login", "/discovery/v2.0/keys"),
         Endpoint("me", "graph", "/v1.0/me"),
+        Endpoint("me", "graph", "/v1.0/me/"),
         Endpoint("userinfo", "graph", "/oidc/userinfo", ("GET", "POST")),
     )
     access_prefix = "EwB.mock-"
@@ -111,14 +113,14 @@ class Microsoft(Provider):
 
     async def me(self, request: Request) -> Response:
         try:
-            record = self.bearer(request)
+            record = await self.bearer(request)
         except FlowError as error:
             return self.api_error(request, error)
         return JSONResponse(graph_me(self.profile(record.authorization)))
 
     async def userinfo(self, request: Request) -> Response:
         try:
-            record = self.bearer(request)
+            record = await self.bearer(request)
         except FlowError as error:
             return self.api_error(request, error)
         user = self.profile(record.authorization)

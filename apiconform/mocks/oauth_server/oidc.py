@@ -28,7 +28,7 @@ def discovery_document(provider: Provider, request: Request, **extra: Any) -> di
         "response_modes_supported": ["query"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "token_endpoint_auth_methods_supported": list(provider.client_auth_methods),
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "code_challenge_methods_supported": methods,
         **extra,

@@ -3,9 +3,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
 
 from apiconform.mocks.oauth_server.errors import FlowError
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+JSON_TYPE = "application/json"
 
 
 class Params:
@@ -43,3 +50,30 @@ class Params:
 def missing(name: str) -> FlowError:
     """The error for a required parameter that was not given."""
     return FlowError("invalid_request", "param_missing", f"Missing required parameter: {name}")
+
+
+def media_type(request: Request) -> str:
+    """The request's media type without parameters, lower-cased ("" when none is given)."""
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def is_form_post(request: Request) -> bool:
+    """A POST with a form-encoded body (RFC 6750 section 2.2's conditions)."""
+    return request.method == "POST" and media_type(request) == FORM_TYPE
+
+
+def body_pairs(body: bytes, kind: str, accepted: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The parameters of a request body of media type ``kind``: form fields (also when no
+    type is given), or the string members of a JSON object where ``accepted`` lists JSON.
+    A body of a type the endpoint does not read carries no parameters."""
+    if kind in ("", FORM_TYPE):
+        return parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    if kind not in accepted:
+        return []
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
+        return []
+    if not isinstance(document, dict):
+        return []
+    return [(str(name), value) for name, value in document.items() if isinstance(value, str)]

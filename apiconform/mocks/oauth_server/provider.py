@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,7 +24,7 @@ from apiconform.mocks.oauth_server.errors import FlowError, MockOAuthError
 from apiconform.mocks.oauth_server.faults import Faults
 from apiconform.mocks.oauth_server.flow import Issued
 from apiconform.mocks.oauth_server.hosts import HOSTS, is_real_host, public_url
-from apiconform.mocks.oauth_server.params import Params
+from apiconform.mocks.oauth_server.params import FORM_TYPE, Params, is_form_post
 from apiconform.mocks.oauth_server.state import Authorization, PendingConsent, TokenRecord
 from apiconform.mocks.oauth_server.users import profile_view
 
@@ -55,7 +56,16 @@ class Provider(ABC):
     requires_grant_type: ClassVar[bool] = True
     token_requires_redirect_uri: ClassVar[bool] = True
     token_params_in_query: ClassVar[bool] = False
+    # How the token endpoint authenticates clients (RFC 6749 section 2.3.1) and which
+    # request bodies it reads besides form-encoded ones.
+    client_auth_methods: ClassVar[tuple[str, ...]] = ("client_secret_post", "client_secret_basic")
+    token_body_types: ClassVar[tuple[str, ...]] = (FORM_TYPE,)
+    # How the profile endpoints take the access token (RFC 6750 section 2): the
+    # Authorization header with one of these schemes, and where the provider allows it the
+    # access_token query parameter or form-body field.
     bearer_schemes: ClassVar[tuple[str, ...]] = ("bearer",)
+    token_in_query: ClassVar[bool] = False
+    token_in_form: ClassVar[bool] = False
     scope_separator: ClassVar[str] = " "
     oidc: ClassVar[bool] = False
     redirect_fragment: ClassVar[str] = ""
@@ -122,19 +132,23 @@ class Provider(ABC):
 
     # access tokens and profiles -----------------------------------------------------------
 
-    def bearer(self, request: Request) -> TokenRecord:
-        """The live access token the request carries, or :class:`FlowError`."""
+    async def bearer(self, request: Request) -> TokenRecord:
+        """The live access token the request carries, or :class:`FlowError`.
+
+        The Authorization header counts only with one of ``bearer_schemes``; the
+        ``access_token`` query parameter only where ``token_in_query``; an ``access_token``
+        field of a form-encoded POST body only where ``token_in_form``.
+        """
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         token = value.strip() if scheme.lower() in self.bearer_schemes else ""
-        if not token:
-            token = self.query_token(request) or ""
+        if not token and self.token_in_query:
+            token = Params(request.query_params.multi_items()).get("access_token") or ""
+        if not token and self.token_in_form and is_form_post(request):
+            form = parse_qsl((await request.body()).decode("utf-8", "replace"))
+            token = Params(form).get("access_token") or ""
         if not token:
             raise FlowError("invalid_request", "param_missing", "No access token was given.")
         return self.ctx.store.access_token(token, self.name)
-
-    def query_token(self, request: Request) -> str | None:
-        """A token passed in the query string, where the provider allows that."""
-        return None
 
     def faults(self) -> Faults:
         return self.ctx.faults.get(self.name)
