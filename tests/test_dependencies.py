@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCANNED = ("apiconform", "tests", "bench", "ci")
+SCANNED = ("apiconform", "tests", "bench", "ci", "scripts")
 FIRST_PARTY = {"apiconform", "tests", "bench", "conftest"}
 # modules that are not distributions on PyPI: Python's own (e.g. ``_pytest`` is pytest's)
 PROVIDED_BY = {"_pytest": "pytest", "pytest_asyncio": "pytest-asyncio"}
@@ -62,12 +62,13 @@ def third_party_imports(root: Path) -> dict[str, list[str]]:
     """Module -> the places that import it, for every module not in the standard library
     and not first-party."""
     found: dict[str, list[str]] = {}
+    local = FIRST_PARTY | {path.stem for path in (root / "scripts").glob("*.py")}
     for folder in SCANNED:
         for path in sorted((root / folder).rglob("*.py")):
             if "node_modules" in path.parts:
                 continue
             for module, line in imported_modules(path.read_text(encoding="utf-8")):
-                if module in sys.stdlib_module_names or module in FIRST_PARTY:
+                if module in sys.stdlib_module_names or module in local:
                     continue
                 if module == "__future__":
                     continue

@@ -5,34 +5,90 @@ from __future__ import annotations
 from typing import Any
 
 from apiconform.errors import ConfigError
+from apiconform.reference.auth import Auth
 from apiconform.reference.demo.controllers import (
     ScopesController,
     UsersController,
     agent_controller,
 )
-from apiconform.reference.demo.errors import Downstream, ErrorsController
-from apiconform.reference.demo.services import AppProbe, RequestProbe, TransientProbe, database
+from apiconform.reference.demo.errors import DatabaseController, Downstream, ErrorsController
+from apiconform.reference.demo.filter_probes import (
+    GLOBAL_FILTERS,
+    FilteredController,
+    UnfilteredController,
+)
+from apiconform.reference.demo.observability import (
+    OBSERVABILITY_PROVIDERS,
+    ExternalApiIndicator,
+    ObservabilityController,
+)
+from apiconform.reference.demo.recovery import (
+    BreakerController,
+    GuardedDownstream,
+    RetryController,
+)
+from apiconform.reference.demo.services import AppProbe, RequestProbe, TransientProbe
+from apiconform.reference.demo.throttle import ThrottleController, demo_throttling
+from apiconform.reference.demo.versions import (
+    ApiInfoController,
+    ChangelogController,
+    DemoVersioningConfig,
+    LegacyController,
+    UsersV1Controller,
+)
+from apiconform.reference.errors import ErrorHandling
 from apiconform.reference.kernel import (
     AppConfig,
     Application,
     ApplicationFactory,
     AppRegistry,
     AppScope,
+    Feature,
     Provider,
+    ProviderSpec,
 )
-from apiconform.reference.kernel.application import ProviderSpec
-from apiconform.reference.store.database import Database
+from apiconform.reference.observability import Observability
+from apiconform.reference.store import Store
 from apiconform.reference.store.users import UserRepository
+from apiconform.reference.versioning import Versioning
 
 PROVIDERS: list[ProviderSpec] = [
     RequestProbe,
     AppProbe,
     TransientProbe,
-    Provider(Database, use=database, lifetime="singleton"),
     UserRepository,
     Downstream,
+    GuardedDownstream,
+    *OBSERVABILITY_PROVIDERS,
 ]
-CONTROLLERS = [UsersController, ScopesController, ErrorsController]
+CONTROLLERS = [
+    UsersController,
+    UsersV1Controller,
+    LegacyController,
+    ApiInfoController,
+    ChangelogController,
+    ScopesController,
+    ErrorsController,
+    DatabaseController,
+    FilteredController,
+    UnfilteredController,
+    RetryController,
+    BreakerController,
+    ObservabilityController,
+    ThrottleController,
+]
+
+
+def demo_features() -> list[Feature]:
+    """The features of the demo app, fresh for each application."""
+    return [
+        Observability(indicators=[ExternalApiIndicator]),
+        ErrorHandling(filters=GLOBAL_FILTERS),
+        Store(),
+        Auth(),
+        demo_throttling(),
+        Versioning(config_model=DemoVersioningConfig),
+    ]
 
 
 def create_demo_app(
@@ -49,6 +105,7 @@ def create_demo_app(
         config=config,
         controllers=CONTROLLERS,
         providers=PROVIDERS,
+        features=demo_features(),
         registry=registry,
     )
 
@@ -121,6 +178,7 @@ def _create_agents(
                 config=config,
                 controllers=[*CONTROLLERS, agent_controller(name)],
                 providers=[*PROVIDERS, Provider(f"agent-role:{name}", value=name)],
+                features=demo_features(),
                 registry=registry,
             )
         )

@@ -24,6 +24,7 @@ from apiconform.reference.kernel import (
 )
 from apiconform.reference.kernel.di import token_name
 from apiconform.reference.store.users import User, UserIn, UserRepository
+from apiconform.reference.versioning import version
 
 # ids are database integers: anything outside their range is a 422, not a driver error
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -31,6 +32,7 @@ CacheKey = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0
 
 
 @controller("users")
+@version("2")
 class UsersController:
     def __init__(self, users: UserRepository) -> None:
         self.users = users

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from apiconform.reference.errors import exceptions as exc
@@ -71,8 +71,8 @@ class DependencyState(BaseModel):
 
 @controller("errors")
 class ErrorsController:
-    def __init__(self, database: Database, downstream: Downstream) -> None:
-        self.database = database
+    # no database here: a lost database must not fail the routes that never touch it
+    def __init__(self, downstream: Downstream) -> None:
         self.downstream = downstream
 
     @get("/raise/{kind}")
@@ -92,19 +92,14 @@ class ErrorsController:
         }[kind]
 
     @get("/crash")
-    async def crash(self) -> None:
-        """An unhandled exception whose message must not leak in production."""
-        raise InternalCrash(CRASH_MESSAGE)
+    async def crash(self, message: Annotated[str, Query(max_length=500)] = "") -> None:
+        """An unhandled exception whose message (with ``message``, a text the caller
+        chose) must not leak in production."""
+        raise InternalCrash(f"{message}: {CRASH_MESSAGE}" if message else CRASH_MESSAGE)
 
     @post("/validate")
     async def validate(self, body: Signup) -> dict[str, str]:
         return {"email": body.email}
-
-    @get("/db")
-    async def db(self) -> dict[str, str]:
-        """Needs the database: 503 with Retry-After when it is unreachable."""
-        await self.database.ping()
-        return {"database": "up"}
 
     @get("/degraded")
     @fallback(default={"items": [], "version": 0})
@@ -117,3 +112,17 @@ class ErrorsController:
     async def dependency(self, state: DependencyState) -> dict[str, bool]:
         self.downstream.up = state.up
         return {"up": self.downstream.up}
+
+
+@controller("errors")
+class DatabaseController:
+    """The one error probe that needs the database."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @get("/db")
+    async def db(self) -> dict[str, str]:
+        """Needs the database: 503 with Retry-After when it is unreachable."""
+        await self.database.ping()
+        return {"database": "up"}

@@ -1,11 +1,10 @@
-"""Providers of the demo app: one probe per lifetime, and the database."""
+"""Providers of the demo app: one probe per lifetime."""
 
 from __future__ import annotations
 
 import uuid
 
-from apiconform.reference.kernel import AppConfig, service
-from apiconform.reference.store.database import Database, open_database
+from apiconform.reference.kernel import service
 
 
 @service(lifetime="scoped")
@@ -30,8 +29,3 @@ class TransientProbe:
 
     def __init__(self) -> None:
         self.id = uuid.uuid4().hex
-
-
-async def database(config: AppConfig) -> Database:
-    """The app's database, tables created on first use; closed when the app is disposed."""
-    return await open_database(config.database.url, schema=config.database.schema_name)

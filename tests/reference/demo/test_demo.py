@@ -143,6 +143,7 @@ def test_failed_agent_creation_unregisters_the_ones_created(registry: AppRegistr
     assert [i.id for i in registry.get_all()] == ["agent:agent-1"]
 
 
+@pytest.mark.requirement("SCOPE-TYPE-03")
 async def test_request_scoped_app_recreates_singletons_per_request(registry: AppRegistry) -> None:
     app = create_demo_app(id="tenant", scope="request", registry=registry)
     async with client(app) as http:
