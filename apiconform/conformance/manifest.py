@@ -230,6 +230,9 @@ class ObservabilityProbes(_Section):
     custom_histogram: ProbeText = "order_amount"
     # GET: one call to the echo server (the URL the start command gives it, {echo_url})
     outbound: Probe = "/observability/outbound"
+    # POST {"message": text, "fields": {name: value}}: logs the message with the fields as
+    # custom metadata at info level, from the handler and from async work it starts
+    logged: Probe = "/observability/log"
 
 
 class LimitedProbe(_Section):

@@ -1,15 +1,18 @@
 """The demo's observability probes: a slow route (drain tests), an outbound call to the
 configured URL (trace propagation), a traced service that can raise (child spans), custom
-metrics moved by known amounts, a switchable custom health indicator and a liveness
-breaker."""
+metrics moved by known amounts, a switchable custom health indicator, a liveness
+breaker, and a log probe whose lines carry custom fields from the handler and from async
+work it starts."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
-from pydantic import BaseModel
+from fastapi import Body, Query
+from pydantic import BaseModel, Field, field_validator
+
+from apiconform.common.logs import get_logger
 
 from apiconform.reference.errors import exceptions as exc
 from apiconform.reference.kernel import (
@@ -31,6 +34,23 @@ from apiconform.reference.observability import (
 )
 
 MAX_SLOW_SECONDS = 30.0
+# fields the log pipeline writes itself: a request may not set them
+RESERVED_LOG_FIELDS = frozenset(
+    {
+        "timestamp",
+        "level",
+        "message",
+        "event",
+        "logger",
+        "app_id",
+        "scope_id",
+        "correlation_id",
+        "trace_id",
+        "span_id",
+        "origin",
+        "exception",
+    }
+)
 
 
 @service(lifetime="singleton")
@@ -76,6 +96,26 @@ class SwitchState(BaseModel):
 
 class LivenessState(BaseModel):
     broken: bool
+
+
+class LoggedLine(BaseModel):
+    """What the log probe writes: a message and up to eight custom fields (names in
+    snake case, none of the pipeline's own)."""
+
+    message: str = Field(min_length=1, max_length=200, pattern=r"^[\x20-\x7e]+$")
+    fields: dict[str, str] = Field(default_factory=dict, max_length=8)
+
+    @field_validator("fields")
+    @classmethod
+    def _field_names(cls, fields: dict[str, str]) -> dict[str, str]:
+        for name, value in fields.items():
+            if not (1 <= len(name) <= 40 and name.isascii() and name.isidentifier()):
+                raise ValueError(f"a field name is 1-40 ASCII letters, digits or _: {name!r}")
+            if name != name.lower() or name in RESERVED_LOG_FIELDS:
+                raise ValueError(f"{name!r} is not a custom field name")
+            if len(value) > 200:
+                raise ValueError(f"the value of {name!r} is longer than 200 characters")
+        return fields
 
 
 @controller("observability")
@@ -133,6 +173,20 @@ class ObservabilityController:
             "order_amount", "Order amounts", buckets=(1, 10, 100, 1000, 10000)
         ).observe(amount)
         return {"amount": amount}
+
+    @post("/log")
+    async def log(self, line: Annotated[LoggedLine, Body()]) -> dict[str, int]:
+        """Logs ``message`` with the custom ``fields`` at info level from the handler and
+        from async work it starts (awaited before the answer)."""
+        logger = get_logger("apiconform.demo.orders")
+        logger.info(line.message, origin="handler", **line.fields)
+
+        async def background() -> None:
+            await asyncio.sleep(0)
+            logger.info(line.message, origin="task", **line.fields)
+
+        await asyncio.create_task(background())
+        return {"lines": 2}
 
     @put("/indicator")
     async def indicator(self, state: SwitchState) -> dict[str, str]:

@@ -3,6 +3,8 @@ indicator and the liveness breaker."""
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -13,6 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client.parser import text_string_to_metric_families
 
+from apiconform.common.logs import configure_logging
 from apiconform.reference.demo.app import create_demo_app
 from apiconform.reference.kernel import Application, AppRegistry
 from apiconform.reference.observability import Telemetry
@@ -140,3 +143,57 @@ async def test_without_an_outbound_url_the_probe_is_404(
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         assert (await client.get("/observability/outbound")).status_code == 404
     await app.dispose()
+
+
+@pytest.mark.requirement("OBS-LOG-01", "OBS-LOG-02")
+async def test_the_log_probe_writes_its_fields_from_the_handler_and_from_async_work(
+    demo: tuple[Application, httpx.AsyncClient],
+) -> None:
+    _, client = demo
+    sink = io.StringIO()
+    setup = configure_logging("json", stream=sink, level="INFO")
+    try:
+        body = {"message": "probe-message", "fields": {"order_ref": "o-17"}}
+        response = await client.post(
+            "/observability/log", json=body, headers={"X-Correlation-ID": "corr-probe-1"}
+        )
+    finally:
+        setup.restore()
+    assert response.status_code == 200
+    lines = [json.loads(x) for x in sink.getvalue().splitlines() if "probe-message" in x]
+    assert sorted(line["origin"] for line in lines) == ["handler", "task"]
+    for line in lines:
+        assert line["order_ref"] == "o-17"
+        assert line["correlation_id"] == "corr-probe-1"
+        assert line["level"] == "info"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"level": "error"},  # the pipeline's own field
+        {"correlation_id": "forged"},
+        {"Order": "x"},  # not snake case
+        {"order ref": "x"},
+        {"x" * 41: "x"},
+        {"order_ref": "x" * 201},
+        {f"f{i}": "x" for i in range(9)},
+    ],
+)
+async def test_the_log_probe_refuses_fields_that_would_forge_a_line(
+    demo: tuple[Application, httpx.AsyncClient], fields: dict[str, str]
+) -> None:
+    _, client = demo
+    body = {"message": "probe", "fields": fields}
+    response = await client.post("/observability/log", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_log_probe_refuses_a_message_with_control_characters(
+    demo: tuple[Application, httpx.AsyncClient],
+) -> None:
+    _, client = demo
+    for message in ("", "two\nlines", "x" * 201):
+        response = await client.post("/observability/log", json={"message": message})
+        assert response.status_code == 422, message

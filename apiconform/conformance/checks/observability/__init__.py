@@ -9,10 +9,11 @@ template it reports as the ``path`` label.
 from apiconform.conformance.checks.observability import (
     health,
     labels,
+    logs,
     metrics,
     probes,
     resources,
     tracing,
 )
 
-__all__ = ["health", "labels", "metrics", "probes", "resources", "tracing"]
+__all__ = ["health", "labels", "logs", "metrics", "probes", "resources", "tracing"]
