@@ -3,7 +3,8 @@
 Used to see what a target sends outward: trace headers (``traceparent``), webhook payloads,
 outbound calls; and to stand in for a downstream service the suite switches on and off.
 Answers ``200 {"ok": true}`` to anything, or what :meth:`EchoServer.respond` sets for a
-path.
+path; at ``/v1/traces`` it is an OTLP/HTTP collector whose exports ``conformance.otlp``
+reads.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MAX_BODY = 1_000_000
+# where OTLP/HTTP exporters send spans (the suite reads them: conformance.otlp)
+TRACES_PATH = "/v1/traces"
 MAX_RECORDS = 10_000
 
 
@@ -56,8 +59,17 @@ class EchoServer:
                     )
                 )
                 status, reply = server.answer(self.path)
+                media = "application/json"
+                if self.path.split("?", 1)[0] == TRACES_PATH:
+                    # an OTLP collector: an empty ExportTraceServiceResponse in the
+                    # encoding of the export
+                    sent = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip()
+                    if sent in ("application/x-protobuf", "application/protobuf"):
+                        media, reply = sent, b""
+                    else:
+                        reply = b"{}"
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", media)
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)

@@ -233,6 +233,9 @@ class ObservabilityProbes(_Section):
     # POST {"message": text, "fields": {name: value}}: logs the message with the fields as
     # custom metadata at info level, from the handler and from async work it starts
     logged: Probe = "/observability/log"
+    # seconds a span may take to reach the suite's OTLP collector ({echo_url}/v1/traces):
+    # exporters batch (OpenTelemetry SDKs wait up to 5 s by default)
+    span_wait: float = Field(default=10.0, gt=0, le=60)
 
 
 class LimitedProbe(_Section):

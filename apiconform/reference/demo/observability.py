@@ -13,7 +13,6 @@ from fastapi import Body, Query
 from pydantic import BaseModel, Field, field_validator
 
 from apiconform.common.logs import get_logger
-
 from apiconform.reference.errors import exceptions as exc
 from apiconform.reference.kernel import (
     AppConfig,
