@@ -217,6 +217,9 @@ class ObservabilityProbes(_Section):
     status: Probe = "/health/status"
     metrics: Probe = "/metrics"
     ready_covers: Names = Field(default_factory=lambda: ["database"])
+    # the name readiness and status report the database indicator under (OBS-DB-01/02,
+    # OBS-READY-02: the outage checks cut the database given as {database_url})
+    database: ProbeText = "database"
     templated: Probe = "/users/{id}"
     template: ProbeText = "/users/{user_id}"
     # PUT {"broken": true|false}: marks the application broken (as a fatal error would)

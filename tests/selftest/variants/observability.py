@@ -13,6 +13,7 @@ import dataclasses
 import json
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -75,6 +76,7 @@ def _body(response: Response, edit: Callable[[bytes], bytes]) -> Response:
 @broken(
     OBSERVABILITY,
     {"OBS-LIVE-01": "OBS-LIVE-01.status", "OBS-LIVE-02": "OBS-LIVE-02.details"},
+    skips={"OBS-DB-02"},  # staying alive through the outage cannot be told
     claims=CLAIMS,
 )
 def liveness_answers_503() -> None:
@@ -107,7 +109,12 @@ def slow_liveness() -> None:
 # -- readiness --------------------------------------------------------------------------------
 
 
-@broken(OBSERVABILITY, {"OBS-READY-01": "OBS-READY-01.status"}, claims=CLAIMS)
+@broken(
+    OBSERVABILITY,
+    {"OBS-READY-01": "OBS-READY-01.status"},
+    skips={"OBS-DB-02", "OBS-READY-02"},  # readiness is not 200 before the cut
+    claims=CLAIMS,
+)
 def readiness_answers_503() -> None:
     """Readiness answers 503 although every dependency is up."""
     endpoints.ready = _rewrite(endpoints.ready, lambda r: _status(r, 503))
@@ -133,7 +140,11 @@ def readiness_says_ok() -> None:
         "OBS-READY-01": "OBS-READY-01.dependencies",
         "OBS-IND-01": "OBS-IND-01.ready",
         "OBS-IND-02": "OBS-IND-02.degraded",
+        # an outage never shows: readiness stays 200 without a database indicator
+        "OBS-DB-02": "OBS-DB-02.readiness",
+        "OBS-READY-02": "OBS-READY-02.status",
     },
+    skips={"OBS-DB-01"},  # no database indicator to read
     claims=CLAIMS,
 )
 def readiness_without_dependencies() -> None:
@@ -509,7 +520,13 @@ def status_leaves_out_custom_indicators() -> None:
 
 @broken(
     OBSERVABILITY,
-    {"OBS-IND-01": "OBS-IND-01.called", "OBS-IND-02": "OBS-IND-02.degraded"},
+    {
+        "OBS-IND-01": "OBS-IND-01.called",
+        "OBS-IND-02": "OBS-IND-02.degraded",
+        # the first results stand for ever: a database outage never shows
+        "OBS-DB-02": "OBS-DB-02.readiness",
+        "OBS-READY-02": "OBS-READY-02.status",
+    },
     claims=CLAIMS,
 )
 def indicators_checked_once() -> None:
@@ -807,7 +824,8 @@ def openmetrics_and_more_buckets() -> None:
 @_legit
 def terminus_style_health() -> None:
     """Probes shaped like NestJS Terminus: extra members, dependencies under info and
-    details, liveness with an uptime."""
+    details (failed ones under error, with a message), an epoch-millisecond time,
+    liveness with an uptime."""
     live = endpoints.live
 
     async def terminus_live(telemetry: Telemetry, scope: Scope) -> Response:
@@ -821,9 +839,22 @@ def terminus_style_health() -> None:
 
     async def ready(telemetry: Telemetry, scope: Scope) -> Response:
         outcomes = await telemetry.health.run()
-        info = {o.name: {"status": str(o.status), **o.details} for o in outcomes}
-        body = {"status": "ready", "info": info, "error": {}, "details": info}
-        return JSONResponse(body, status_code=200)
+        details = {o.name: {"status": str(o.status), **o.details} for o in outcomes}
+        failed = {o.name for o in outcomes if o.fails_readiness}
+        error = {
+            name: {"status": "down", "message": str(entry.pop("error", "unreachable"))}
+            for name, entry in details.items()
+            if name in failed
+        }
+        info = {name: entry for name, entry in details.items() if name not in failed}
+        body = {
+            "status": "error" if failed else "ready",
+            "info": info,
+            "error": error,
+            "details": {**info, **error},
+            "checkedAt": int(time.time() * 1000),  # epoch milliseconds
+        }
+        return JSONResponse(body, status_code=503 if failed else 200)
 
     endpoints.ready = ready
     del original

@@ -7,6 +7,7 @@ template it reports as the ``path`` label.
 """
 
 from apiconform.conformance.checks.observability import (
+    database,
     health,
     labels,
     logs,
@@ -16,4 +17,4 @@ from apiconform.conformance.checks.observability import (
     tracing,
 )
 
-__all__ = ["health", "labels", "logs", "metrics", "probes", "resources", "tracing"]
+__all__ = ["database", "health", "labels", "logs", "metrics", "probes", "resources", "tracing"]
