@@ -582,6 +582,13 @@ class AuthProbes(_Section):
     login: Probe = "/auth/{provider}"
     callback: Probe = "/auth/{provider}/callback"
     me: Probe = "/auth/me"
+    # local accounts: POST {"email", "password", "name"} creates a user and answers with a
+    # session; POST {"email", "password"} signs in (AUTH-LINK-01/02, AUTH-USER-01)
+    signup: Probe = "/auth/register"
+    local_login: Probe = "/auth/login"
+    # POST with the user's session starts linking {provider}: a redirect to the provider,
+    # whose callback (the same callback path) links the account to that user
+    link: Probe = "/auth/{provider}/link"
     # how the callback hands over the session: a JSON body with access_token (asked for
     # with Accept: application/json), or an HttpOnly cookie with a redirect
     session: Literal["json", "cookie"] = "json"

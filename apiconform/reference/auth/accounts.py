@@ -239,13 +239,20 @@ class Accounts:
         return await session.scalar(select(AuthUser).where(AuthUser.email == email))
 
     async def _sync(self, session: AsyncSession, user: AuthUser, profile: Profile) -> None:
-        """Copy changed profile fields; a new email only if no other user has it."""
+        """Copy changed profile fields; a new email only for a user without a password
+        (a password user signs in with the email they chose: a linked provider's address
+        must not change it) and only if no other user has it."""
         if profile.name and profile.name != user.name:
             user.name = profile.name
         if profile.avatar_url and profile.avatar_url != user.avatar_url:
             user.avatar_url = profile.avatar_url
         email = _email(profile.email)
-        if email and email != user.email and await self._user_by_email(session, email) is None:
+        if (
+            email
+            and email != user.email
+            and user.password_hash is None
+            and await self._user_by_email(session, email) is None
+        ):
             user.email, user.email_verified = email, profile.email_verified
 
     def _store(self, account: OAuthAccount, profile: Profile, tokens: Tokens) -> None:

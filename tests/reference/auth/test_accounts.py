@@ -229,3 +229,18 @@ async def test_first_sign_ins_of_one_identity_at_once_all_succeed_as_one_user(
     users = {(await me(auth_app, token))["id"] for token in tokens}
     assert len(users) == 1
     assert await (await auth_app.accounts()).count_users() == 1
+
+
+async def test_a_linked_provider_sign_in_keeps_a_password_users_email(auth_app: AuthApp) -> None:
+    token = await register(auth_app, "local@example.com", "correct horse")
+    start = await auth_app.client.post("/auth/facebook/link", headers=bearer(token))
+    callback = await auth_app.mock.aauthorize(start.headers["location"])
+    assert (await auth_app.client.get(callback, headers=JSON)).status_code == 200
+    by_provider = await me(auth_app, await auth_app.token("facebook"))  # syncs the profile
+    assert by_provider["email"] == "local@example.com"
+    assert by_provider["name"] != "Local"  # the provider's name was copied
+    password = await auth_app.client.post(
+        "/auth/login", json={"email": "local@example.com", "password": "correct horse"}
+    )
+    assert password.status_code == 200
+    assert (await me(auth_app, password.json()["access_token"]))["id"] == by_provider["id"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from tests.selftest.variants import (
     auth,
     legit,
+    linking,
     observability,
     obslogs,
     outages,
@@ -33,6 +34,7 @@ __all__ = [
     "Variant",
     "auth",
     "legit",
+    "linking",
     "observability",
     "obslogs",
     "outages",

@@ -37,6 +37,9 @@ CHECKED = frozenset(
         "AUTH-ERR-04",
         "AUTH-SYNC-01",
         "AUTH-SYNC-02",
+        "AUTH-LINK-01",
+        "AUTH-LINK-02",
+        "AUTH-USER-01",
     }
 )
 # the proposal's requirements without a check yet: every run skips them
@@ -46,7 +49,9 @@ UNCHECKED = frozenset(
 
 
 # without a session that the current-user path takes, the user a sign-in made is unseen
-NO_USER = frozenset({"AUTH-SYNC-01", "AUTH-SYNC-02"})
+NO_USER = frozenset(
+    {"AUTH-SYNC-01", "AUTH-SYNC-02", "AUTH-LINK-01", "AUTH-LINK-02", "AUTH-USER-01"}
+)
 
 
 def _cookie_session(manifest: dict[str, Any]) -> None:
@@ -124,19 +129,25 @@ def no_pkce() -> None:
     {
         "AUTH-OAUTH-02": "AUTH-OAUTH-02.exchanged",
         "AUTH-ERR-02": "AUTH-ERR-02.status",
-        # the login ends as the mock's first user, never as the person the check added
+        # the login ends as a new guest, never as the person the check added
         "AUTH-SYNC-01": "AUTH-SYNC-01.created",
+        "AUTH-SYNC-02": "AUTH-SYNC-02.same-user",
+        "AUTH-LINK-01": "AUTH-LINK-01.associated",
+        "AUTH-USER-01": "AUTH-USER-01.single-identity",
+        # the guest has no email: whose email it was is never seen
+        "AUTH-LINK-02": "AUTH-LINK-02.refused",
     },
     skips={"AUTH-ERR-04"},
 )
 def code_not_exchanged() -> None:
-    """The callback trusts the code without exchanging it and signs a fixed user in (so
+    """The callback trusts the code without exchanging it and signs a new guest in (so
     an outage of the provider goes unnoticed too)."""
 
     async def login(
         self: ProviderClient, pending: state.PendingLogin, code: str
     ) -> tuple[Profile, Tokens]:
-        profile = Profile(self.provider.name, f"code-{len(code)}", None, False, "Guest", None, {})
+        guest = f"guest-{secrets.token_hex(6)}"
+        profile = Profile(self.provider.name, guest, None, False, "Guest", None, {})
         return profile, Tokens("none", None, None)
 
     ProviderClient.login = login  # type: ignore[method-assign]
@@ -411,8 +422,17 @@ def alternatives_include_the_failed_provider() -> None:
 
 @auth_variant(manifest=_cookie_session)
 def session_as_cookie() -> None:
-    """Browser sessions only: the callback always sets an HttpOnly cookie and redirects."""
+    """Browser sessions only: the callback always sets an HttpOnly cookie and redirects;
+    signing up and signing in with a password set it too."""
     flows.wants_json = lambda request: False
+
+    def session_json(auth: Any, user_id: int, *, status: int = 200) -> Any:
+        response = JSONResponse({"user_id": user_id}, status_code=status)
+        cookie = auth.config.session_cookie
+        response.set_cookie(cookie, auth.sessions.issue(user_id), httponly=True, path="/")
+        return response
+
+    flows.session_json = session_json
 
 
 @auth_variant()
@@ -443,7 +463,13 @@ def profile_not_copied() -> None:
     _edit_profiles(lambda p: dataclasses.replace(p, name=None, avatar_url=None))
 
 
-@auth_variant({"AUTH-SYNC-01": "AUTH-SYNC-01.provider"})
+@auth_variant(
+    {
+        "AUTH-SYNC-01": "AUTH-SYNC-01.provider",
+        # the linked account shows its id without its provider too
+        "AUTH-USER-01": "AUTH-USER-01.stored",
+    }
+)
 def provider_name_not_kept() -> None:
     """The user's linked accounts keep the provider user id but not the provider's name."""
     original = accounts.Accounts.describe
@@ -458,7 +484,15 @@ def provider_name_not_kept() -> None:
 
 
 # the provider user id is then nowhere in the current user: AUTH-SYNC-01 cannot see it
-@auth_variant({"AUTH-SYNC-02": "AUTH-SYNC-02.same-user"}, skips={"AUTH-SYNC-01"})
+@auth_variant(
+    {
+        "AUTH-SYNC-02": "AUTH-SYNC-02.same-user",
+        # a linked account is not found by its provider id either
+        "AUTH-LINK-01": "AUTH-LINK-01.associated",
+        "AUTH-USER-01": "AUTH-USER-01.single-identity",
+    },
+    skips={"AUTH-SYNC-01"},
+)
 def returning_users_matched_by_email() -> None:
     """A returning person is found by email: the account of the user with the profile's
     email is theirs, and an email no user has makes a new user."""

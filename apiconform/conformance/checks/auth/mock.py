@@ -102,11 +102,11 @@ def session_of(ctx: CheckContext, response: httpx.Response) -> dict[str, Any] | 
         except ValueError:
             return None
         token = body.get("access_token") if isinstance(body, dict) else None
-        if response.status_code == 200 and isinstance(token, str) and token:
+        if response.status_code in (200, 201) and isinstance(token, str) and token:
             return {"headers": {"authorization": f"Bearer {token}"}}
         return None
     cookie = response.headers.get("set-cookie", "")
-    if response.status_code in (200, 302, 303) and "httponly" in cookie.lower():
+    if response.status_code in (200, 201, 302, 303) and "httponly" in cookie.lower():
         return {}  # the client's cookie jar carries it
     return None
 
