@@ -589,6 +589,9 @@ class AuthProbes(_Section):
     # POST with the user's session starts linking {provider}: a redirect to the provider,
     # whose callback (the same callback path) links the account to that user
     link: Probe = "/auth/{provider}/link"
+    # GET with the user's session calls {provider} on the user's behalf with the stored
+    # access token (refreshing it when it has expired) and answers 2xx (AUTH-SEC-02)
+    provider_call: Probe = "/auth/{provider}/profile"
     # how the callback hands over the session: a JSON body with access_token (asked for
     # with Accept: application/json), or an HttpOnly cookie with a redirect
     session: Literal["json", "cookie"] = "json"

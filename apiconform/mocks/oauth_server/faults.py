@@ -7,7 +7,8 @@ Two kinds of knobs:
   ``endpoints``, and only the next ``times`` requests when that is set;
 * protocol faults -- ``invalid_grant`` at the token endpoint, and ``unverified_email``,
   ``missing_email`` and ``changed_profile`` in every profile the provider hands out
-  (userinfo, ``id_token``, Graph ``/me``, GitHub ``/user`` and ``/user/emails``).
+  (userinfo, ``id_token``, Graph ``/me``, GitHub ``/user`` and ``/user/emails``), and
+  ``access_token_lifetime``, the seconds the access tokens issued meanwhile last.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class Faults(BaseModel):
     unverified_email: bool = False
     missing_email: bool = False
     changed_profile: bool = False
+    # access tokens issued meanwhile expire after this many seconds (a client's refresh)
+    access_token_lifetime: float | None = Field(default=None, ge=1, le=86_400)
     endpoints: tuple[str, ...] = ()
     times: int | None = Field(default=None, ge=1)
 

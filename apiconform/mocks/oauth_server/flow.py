@@ -289,11 +289,12 @@ def issue(
 ) -> Issued:
     """Issue an access token (and a refresh token and id_token where due)."""
     store, lifetimes = provider.ctx.store, provider.ctx.config.lifetimes
+    short = provider.ctx.faults.get(provider.name).access_token_lifetime
     access = store.issue(
         "access",
         authorization,
         prefix=provider.access_prefix,
-        lifetime=access_lifetime or lifetimes.access_token,
+        lifetime=access_lifetime or short or lifetimes.access_token,
     )
     refresh_record = None
     if refresh:

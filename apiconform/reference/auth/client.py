@@ -92,6 +92,10 @@ class ProviderClient:
             code_challenge_method="S256",
             token_endpoint_auth_method=self.provider.kind.token_auth,
             token=token,
+            # the token was just issued: calls right after the exchange (JWKS, profile)
+            # must not count it expired because it lasts less than authlib's default
+            # 60 s of leeway (a provider may issue short-lived tokens)
+            leeway=0,
             **options,
         )
 

@@ -212,3 +212,26 @@ def test_fault_settings_are_validated() -> None:
     assert board.take_transport("google", "token") is not None
     board.set("google", invalid_grant=True)
     assert board.take_transport("google", "token") is None  # protocol faults only
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_short_access_token_lifetime_expires_the_tokens_issued_meanwhile(
+    oauth: Harness, provider: str
+) -> None:
+    oauth.app.faults.set(provider, access_token_lifetime=5)
+    short = await oauth.tokens(provider)
+    oauth.app.faults.clear(provider)
+    normal = await oauth.tokens(provider)
+    assert short["expires_in"] == 5
+    assert normal["expires_in"] > 5
+    assert (await oauth.profile(provider, short["access_token"])).status_code == 200
+    oauth.app.clock.advance(6)
+    expired = 400 if provider == "facebook" else 401  # Graph: OAuthException 190
+    assert (await oauth.profile(provider, short["access_token"])).status_code == expired
+    assert (await oauth.profile(provider, normal["access_token"])).status_code == 200
+
+
+def test_the_access_token_lifetime_is_bounded() -> None:
+    for seconds in (0, 0.5, 86_401):
+        with pytest.raises(ValidationError):
+            Faults(access_token_lifetime=seconds)

@@ -82,3 +82,19 @@ async def test_a_provider_call_needs_a_linked_account(auth_app: AuthApp) -> None
         "/auth/google/profile", headers={"authorization": f"Bearer {token}"}
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("provider", ["google", "microsoft"])
+async def test_a_sign_in_with_a_short_lived_access_token_works_and_refreshes_later(
+    auth_app: AuthApp, provider: str
+) -> None:
+    # shorter than authlib's default 60 s of leeway: the sign-in must not call it expired
+    auth_app.mock.faults.set(provider, access_token_lifetime=2)
+    token = await auth_app.token(provider)
+    auth_app.mock.faults.clear(provider)
+    headers = {"authorization": f"Bearer {token}", **JSON}
+    auth_app.clock.advance(3)
+    auth_app.mock.clock.advance(3)
+    response = await auth_app.client.get(f"/auth/{provider}/profile", headers=headers)
+    assert response.status_code == 200, response.text
+    assert refreshes(auth_app, provider) == 1

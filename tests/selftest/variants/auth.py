@@ -40,6 +40,7 @@ CHECKED = frozenset(
         "AUTH-LINK-01",
         "AUTH-LINK-02",
         "AUTH-USER-01",
+        "AUTH-SEC-02",
     }
 )
 # the proposal's requirements without a check yet: every run skips them
@@ -50,7 +51,7 @@ UNCHECKED = frozenset(
 
 # without a session that the current-user path takes, the user a sign-in made is unseen
 NO_USER = frozenset(
-    {"AUTH-SYNC-01", "AUTH-SYNC-02", "AUTH-LINK-01", "AUTH-LINK-02", "AUTH-USER-01"}
+    {"AUTH-SYNC-01", "AUTH-SYNC-02", "AUTH-LINK-01", "AUTH-LINK-02", "AUTH-USER-01", "AUTH-SEC-02"}
 )
 
 
@@ -137,7 +138,8 @@ def no_pkce() -> None:
         # the guest has no email: whose email it was is never seen
         "AUTH-LINK-02": "AUTH-LINK-02.refused",
     },
-    skips={"AUTH-ERR-04"},
+    # the guest's fake token opens nothing at the provider: provider calls cannot work
+    skips={"AUTH-ERR-04", "AUTH-SEC-02"},
 )
 def code_not_exchanged() -> None:
     """The callback trusts the code without exchanging it and signs a new guest in (so

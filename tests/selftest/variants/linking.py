@@ -1,5 +1,6 @@
-"""Variants of the demo's account linking (AUTH-LINK-01/02, AUTH-USER-01): each patches the
-store's ``Accounts`` or the auth controller as a target with that defect would behave."""
+"""Variants of the demo's account linking (AUTH-LINK-01/02, AUTH-USER-01) and of provider
+calls with a refreshed token (AUTH-SEC-02): each patches the store's ``Accounts``, the auth
+controller or the provider client as a target with that defect would behave."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.selftest.variants.auth import auth_variant
 Accounts = accounts.Accounts
 LINKING = frozenset({"AUTH-LINK-01", "AUTH-LINK-02", "AUTH-USER-01"})
 _link = Accounts.link
+_tokens = Accounts.tokens
 
 
 @auth_variant(
@@ -159,3 +161,74 @@ def linking_refuses_any_used_email() -> None:
         await _link(self, user_id, profile, tokens)
 
     Accounts.link = link  # type: ignore[method-assign]
+
+
+# -- refreshing provider tokens (AUTH-SEC-02) ------------------------------------------------
+
+
+@auth_variant({"AUTH-SEC-02": "AUTH-SEC-02.refreshed"})
+def expired_provider_token_used_as_is() -> None:
+    """Provider calls send the stored access token even after it has expired."""
+
+    async def tokens(self: Accounts, user_id: int, provider: str) -> Any:
+        found = await _tokens(self, user_id, provider)
+        return None if found is None else dataclasses.replace(found, expires_at=None)
+
+    Accounts.tokens = tokens  # type: ignore[method-assign]
+
+
+@auth_variant({"AUTH-SEC-02": "AUTH-SEC-02.once"})
+def refreshed_provider_token_not_kept() -> None:
+    """A refreshed access token is used once and forgotten: every call refreshes again."""
+
+    async def save_tokens(self: Accounts, user_id: int, provider: str, tokens: Tokens) -> None:
+        return None
+
+    Accounts.save_tokens = save_tokens  # type: ignore[method-assign]
+
+
+@auth_variant({"AUTH-SEC-02": "AUTH-SEC-02.succeeds"})
+def call_after_refresh_uses_the_old_token() -> None:
+    """The token is refreshed and stored, but the call that refreshed it still sends the
+    expired one."""
+    from apiconform.reference.auth.client import ProviderClient
+
+    profile = ProviderClient.profile
+    refresh = ProviderClient.refresh
+    expired: dict[int, str] = {}
+
+    async def remembering(self: ProviderClient, refresh_token: str) -> Tokens:
+        renewed = await refresh(self, refresh_token)
+        expired[id(self)] = "refreshed"
+        return renewed
+
+    async def stale(self: ProviderClient, access_token: str) -> Any:
+        if expired.pop(id(self), None):
+            return await profile(self, "an-expired-token")
+        return await profile(self, access_token)
+
+    ProviderClient.refresh = remembering  # type: ignore[method-assign]
+    ProviderClient.profile = stale  # type: ignore[method-assign]
+
+
+@auth_variant({"AUTH-SEC-02": "AUTH-SEC-02.session"})
+def session_ends_when_the_provider_token_is_refreshed() -> None:
+    """Refreshing a provider token signs the user out of the target."""
+    from apiconform.reference.auth import sessions
+
+    save = Accounts.save_tokens
+    verify = sessions.SessionTokens.verify
+    signed_out: set[int] = set()
+
+    async def save_tokens(self: Accounts, user_id: int, provider: str, tokens: Tokens) -> None:
+        await save(self, user_id, provider, tokens)
+        signed_out.add(user_id)
+
+    def checked(self: Any, token: str) -> int:
+        user_id = verify(self, token)
+        if user_id in signed_out:
+            raise sessions.InvalidSession("signed out")
+        return user_id
+
+    Accounts.save_tokens = save_tokens  # type: ignore[method-assign]
+    sessions.SessionTokens.verify = checked  # type: ignore[method-assign]

@@ -7,6 +7,6 @@ the login, callback and current-user paths. The mock runs in auto-approve mode, 
 login is: the target's login path, the mock's authorize URL, the target's callback.
 """
 
-from apiconform.conformance.checks.auth import failures, linking, login, state, users
+from apiconform.conformance.checks.auth import failures, linking, login, refresh, state, users
 
-__all__ = ["failures", "linking", "login", "state", "users"]
+__all__ = ["failures", "linking", "login", "refresh", "state", "users"]

@@ -37,7 +37,7 @@ class Mock:
             )
         return str(response.headers["location"]).split("#", 1)[0]
 
-    def token_requests(self, provider: str) -> int:
+    def _token_records(self, provider: str) -> list[Any]:
         found = self._client.get(
             f"{self.url}/_control/requests", params={"provider": provider, "endpoint": "token"}
         )
@@ -46,7 +46,19 @@ class Mock:
             raise CheckSkipped(
                 f"the mock OAuth server's journal did not answer: {found.status_code}"
             )
-        return len(records)
+        return records
+
+    def token_requests(self, provider: str) -> int:
+        return len(self._token_records(provider))
+
+    def refresh_grants(self, provider: str) -> int:
+        """The refresh_token grants the provider's token endpoint has received."""
+        return sum(
+            1
+            for record in self._token_records(provider)
+            if isinstance(record, dict)
+            and (record.get("form") or {}).get("grant_type") == "refresh_token"
+        )
 
     def set_faults(self, provider: str, faults: dict[str, Any]) -> None:
         answer = self._client.put(f"{self.url}/_control/faults/{provider}", json=faults)
