@@ -68,9 +68,10 @@ def _exporter(config: TracingConfig) -> SpanExporter | None:
     if config.exporter == "otlp":
         try:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-        except ImportError:  # pragma: no cover - the otlp extra is part of dev installs
+        except ImportError:  # pragma: no cover - a base dependency; a broken install only
             raise ConfigError(
-                "observability.tracing.exporter = 'otlp' needs apiconform[otlp]"
+                "observability.tracing.exporter = 'otlp' needs the package "
+                "opentelemetry-exporter-otlp-proto-http (pip install apiconform[otlp])"
             ) from None
         return OTLPSpanExporter(endpoint=config.otlp_endpoint, timeout=5)
     return None
