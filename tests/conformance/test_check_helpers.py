@@ -16,6 +16,7 @@ from apiconform.conformance.checks.errors.database import backoff_grows
 from apiconform.conformance.checks.errors.details import _iso_near_now, oversized_answer
 from apiconform.conformance.checks.errors.exceptions import _says_why, dotted
 from apiconform.conformance.checks.errors.problem import problem, retry_after_ok
+from apiconform.conformance.checks.observability.database import _response_time_ms
 from apiconform.conformance.context import CheckContext
 from apiconform.conformance.echo import EchoServer
 from apiconform.conformance.manifest import default_manifest
@@ -171,3 +172,23 @@ def test_retry_times_come_from_the_lines_when_they_carry_them() -> None:
     assert [round(b - a, 3) for a, b in itertools.pairwise(times)] == [0.2]
     unstamped = [(at, {k: v for k, v in line.items() if k != "timestamp"}) for at, line in stamped]
     assert _retry_lines(unstamped, "c") == [100.0, 100.5]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"status": "up", "latency_ms": 8.8}, 8.8),
+        ({"responseTime": 12}, 12.0),
+        ({"duration_seconds": 0.25}, 250.0),
+        ({"took-s": 2}, 2000.0),
+        ({"time": 7}, 7.0),
+        # epoch times, timeouts and uptimes are not the query's response time
+        ({"timestamp": 1796135853, "timeout_ms": 1000, "uptime": 30, "latencyMs": 3}, 3.0),
+        ({"timestamp": 1796135853, "checkedAt": 1796135853000}, None),
+        ({"latency_ms": True, "duration": "fast"}, None),
+    ],
+)
+def test_the_indicator_response_time_is_read_by_name_and_unit(
+    entry: dict[str, Any], expected: float | None
+) -> None:
+    assert _response_time_ms(entry) == expected

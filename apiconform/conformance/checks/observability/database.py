@@ -30,9 +30,14 @@ OUTAGE_WAIT = 10.0
 RECOVERY_WAIT = 15.0
 # the spec's bound for a healthy database
 HEALTHY_MS = 1000.0
-# member names that hold the indicator's response time, and their unit
-_TIME = re.compile(r"latency|response_?time|responsetime|duration|elapsed|took|time", re.I)
-_SECONDS = re.compile(r"(?:^|_)s$|seconds|secs?$", re.I)
+# member names that hold the indicator's response time (compared with ``_`` and ``-``
+# dropped, in lower case: latency_ms, responseTime, duration, took_s...), and their unit;
+# timestamp, timeout_ms or uptime are not response times
+_TIME = re.compile(
+    r"^(?:latency|responsetime|duration|elapsed|took|time)"
+    r"(?P<unit>ms|millis|milliseconds|s|sec|secs|seconds)?$"
+)
+_SECONDS = frozenset({"s", "sec", "secs", "seconds"})
 _DAY = 86_400
 
 
@@ -41,8 +46,11 @@ def _response_time_ms(found: dict[str, Any]) -> float | None:
     name (``latency_ms``, ``responseTime``, ``duration``), read as seconds when the name
     says so."""
     for name, value in found.items():
-        if isinstance(value, int | float) and not isinstance(value, bool) and _TIME.search(name):
-            return float(value) * 1000 if _SECONDS.search(name) else float(value)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        named = _TIME.match(str(name).lower().replace("_", "").replace("-", ""))
+        if named:
+            return float(value) * 1000 if named["unit"] in _SECONDS else float(value)
     return None
 
 
